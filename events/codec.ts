@@ -1,0 +1,128 @@
+/**
+ * Typed events: checking an envelope's type and data against the schemas, and building the
+ * events each stage emits. Wire formats live in kafka.ts and http.ts.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { CloudEvent, DecodedEnvelope } from './cloudevent';
+import { EventFormatError, type Problem, type RejectReason } from './errors';
+import {
+  rawTrafficSchema,
+  enrichedTrafficSchema,
+  rejectedTrafficSchema,
+  type EnrichedTraffic,
+  type OriginalMessage,
+  type RawTraffic,
+  type RejectedTraffic,
+} from './schemas';
+import { EVENT_TYPES, SOURCES } from './types';
+
+function issuesToProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  return issues.map((i) => ({ path: ['data', ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+/** Checks type and data of an envelope. Throws EventFormatError (unknown_type | invalid_json | invalid_data). */
+export function decodeData<S extends z.ZodType>(env: DecodedEnvelope, expectedType: string, schema: S): CloudEvent<z.infer<S>> {
+  if (env.attributes.type !== expectedType) {
+    throw new EventFormatError('unknown_type', [
+      { path: 'type', message: `expected "${expectedType}", got "${env.attributes.type.slice(0, 100)}"` },
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(env.dataText);
+  } catch (e) {
+    throw new EventFormatError('invalid_json', [{ path: 'data', message: `not valid JSON: ${(e as Error).message}` }]);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) throw new EventFormatError('invalid_data', issuesToProblems(result.error.issues));
+  return { attributes: env.attributes, data: result.data };
+}
+
+export const decodeRaw = (env: DecodedEnvelope): CloudEvent<RawTraffic> => decodeData(env, EVENT_TYPES.raw, rawTrafficSchema);
+export const decodeEnriched = (env: DecodedEnvelope): CloudEvent<EnrichedTraffic> =>
+  decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema);
+export const decodeRejected = (env: DecodedEnvelope): CloudEvent<RejectedTraffic> =>
+  decodeData(env, EVENT_TYPES.rejected, rejectedTrafficSchema);
+
+/** Partition key of raw events: one visitor's events (same site, IP and user agent) share a partition. */
+export function rawPartitionKey(data: Pick<RawTraffic, 'site' | 'ip' | 'userAgent'>): string {
+  return createHash('sha1').update(`${data.site}\n${data.ip}\n${data.userAgent}`).digest('base64url').slice(0, 16);
+}
+
+export function createRawEvent(init: { id: string; source?: string; data: RawTraffic }): CloudEvent<RawTraffic> {
+  return {
+    attributes: {
+      specversion: '1.0',
+      id: init.id,
+      source: init.source ?? SOURCES.generate,
+      type: EVENT_TYPES.raw,
+      time: init.data.timestamp,
+      datacontenttype: 'application/json',
+      partitionkey: rawPartitionKey(init.data),
+    },
+    data: init.data,
+  };
+}
+
+/**
+ * The enriched event's id is derived from the raw event's (source, id): a raw event delivered
+ * twice yields the same enriched event, so every later stage can recognise the duplicate.
+ */
+export function enrichedEventId(rawSource: string, rawId: string): string {
+  return createHash('sha256').update(rawSource).update('\n').update(rawId).digest('hex').slice(0, 32);
+}
+
+export function createEnrichedEvent(raw: { source: string; id: string }, data: EnrichedTraffic): CloudEvent<EnrichedTraffic> {
+  return {
+    attributes: {
+      specversion: '1.0',
+      id: enrichedEventId(raw.source, raw.id),
+      source: SOURCES.enrich,
+      type: EVENT_TYPES.enriched,
+      time: data.timestamp,
+      datacontenttype: 'application/json',
+      subject: data.site,
+      // one session's events share a partition, so one aggregator sees a whole visit
+      partitionkey: `${data.site}/${data.sessionId}`,
+    },
+    data,
+  };
+}
+
+let rejectedSeq = 0;
+export function createRejectedEvent(init: {
+  stage: RejectedTraffic['stage'];
+  reason: RejectReason;
+  problems: readonly Problem[];
+  original: OriginalMessage;
+  now: Date;
+}): CloudEvent<RejectedTraffic> {
+  // Deterministic id when the original has one, so a redelivered bad event is recognisable too.
+  const origId = init.original.headers['ce_id'] ?? init.original.headers['ce-id'];
+  const origSource = init.original.headers['ce_source'] ?? init.original.headers['ce-source'];
+  const id =
+    origId !== undefined && origSource !== undefined
+      ? createHash('sha256').update(`rejected\n${origSource}\n${origId}`).digest('hex').slice(0, 32)
+      : createHash('sha256')
+          .update(`rejected\n${init.original.body}\n${init.now.toISOString()}\n${++rejectedSeq}`)
+          .digest('hex')
+          .slice(0, 32);
+  return {
+    attributes: {
+      specversion: '1.0',
+      id,
+      source: `/wtm/${init.stage}`,
+      type: EVENT_TYPES.rejected,
+      time: init.now.toISOString(),
+      datacontenttype: 'application/json',
+    },
+    data: {
+      reason: init.reason,
+      problems: init.problems.slice(0, 50).map((p) => ({ path: p.path.slice(0, 200), message: p.message.slice(0, 500) })),
+      stage: init.stage,
+      rejectedAt: init.now.toISOString(),
+      original: init.original,
+    },
+  };
+}

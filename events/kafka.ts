@@ -1,0 +1,129 @@
+/**
+ * CloudEvents Kafka protocol binding 1.0: binary content mode (§3.2) for everything we write,
+ * structured mode (§3.3) accepted on read. partitionkey <-> record key (§3.1, Partitioning extension).
+ */
+import { assertAttributes, clip, isJsonContentType, type CloudEvent, type DecodedEnvelope } from './cloudevent';
+import { EventFormatError } from './errors';
+import type { OriginalMessage } from './schemas';
+import { LIMITS } from './limits';
+
+/** The shape kafkajs produces and consumes (kept structural so events/ does not import kafkajs). */
+export interface KafkaRecord {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+export interface KafkaOutgoing {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+const STRUCTURED = 'application/cloudevents+json';
+
+/** Binary mode: attributes become `ce_` headers, datacontenttype becomes `content-type`, data the value. */
+export function toKafkaMessage<T>(event: CloudEvent<T>): KafkaOutgoing {
+  const headers: Record<string, string> = { 'content-type': event.attributes.datacontenttype ?? 'application/json' };
+  for (const [name, value] of Object.entries(event.attributes)) {
+    if (value === undefined || name === 'datacontenttype' || name === 'partitionkey') continue;
+    headers[`ce_${name}`] = value;
+  }
+  return { key: event.attributes.partitionkey ?? null, value: Buffer.from(JSON.stringify(event.data)), headers };
+}
+
+function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const one = Array.isArray(v) ? v[v.length - 1] : v; // repeated header: the last one wins
+  if (one === undefined) return undefined;
+  return typeof one === 'string' ? one : one.toString('utf8');
+}
+
+function asBuffer(v: Buffer | string | null): Buffer {
+  if (v === null) return Buffer.alloc(0);
+  return typeof v === 'string' ? Buffer.from(v) : v;
+}
+
+/** Reads a record in binary or structured mode. Throws EventFormatError listing every problem. */
+export function fromKafkaMessage(record: KafkaRecord): DecodedEnvelope {
+  const value = asBuffer(record.value);
+  if (value.length > LIMITS.maxEventBytes) {
+    throw new EventFormatError('payload_too_large', [
+      { path: 'value', message: `record value is ${value.length} bytes, limit ${LIMITS.maxEventBytes}` },
+    ]);
+  }
+  const headers = record.headers ?? {};
+  const contentType = headerText(headers['content-type']);
+  if (contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === STRUCTURED) {
+    return fromStructuredJson(value.toString('utf8'), keyText(record.key));
+  }
+  const attrs: Record<string, string | undefined> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.toLowerCase().startsWith('ce_')) continue;
+    const text = headerText(raw);
+    if (text !== undefined) attrs[name.slice(3).toLowerCase()] = text;
+  }
+  if (contentType !== undefined) attrs.datacontenttype = contentType;
+  const key = keyText(record.key);
+  if (key !== null && attrs.partitionkey === undefined) attrs.partitionkey = key;
+  const attributes = assertAttributes(attrs, 'ce_');
+  if (!isJsonContentType(contentType)) {
+    throw new EventFormatError('invalid_content_type', [
+      { path: 'content-type', message: `unsupported content-type "${clip(contentType ?? '')}", expected application/json` },
+    ]);
+  }
+  return { attributes, dataText: value.toString('utf8') };
+}
+
+function keyText(key: Buffer | string | null): string | null {
+  if (key === null) return null;
+  return typeof key === 'string' ? key : key.toString('utf8');
+}
+
+/** Structured mode (§3.3, JSON event format): the whole event is one JSON object. */
+export function fromStructuredJson(text: string, key: string | null): DecodedEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new EventFormatError('invalid_json', [{ path: 'body', message: `not valid JSON: ${(e as Error).message}` }]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new EventFormatError('invalid_cloudevent', [{ path: 'body', message: 'a structured CloudEvent must be a JSON object' }]);
+  }
+  const attrs: Record<string, string | undefined> = {};
+  const problems: { path: string; message: string }[] = [];
+  let data: unknown;
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (name === 'data') data = v;
+    else if (name === 'data_base64') problems.push({ path: 'data_base64', message: 'binary data is not accepted, send JSON data' });
+    else if (typeof v === 'string') attrs[name] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') attrs[name] = String(v);
+    else problems.push({ path: clip(name, 40), message: 'attribute values must be strings' });
+  }
+  if (key !== null && attrs.partitionkey === undefined) attrs.partitionkey = key;
+  if (problems.length > 0) throw new EventFormatError('invalid_cloudevent', problems);
+  const attributes = assertAttributes(attrs);
+  if (!isJsonContentType(attributes.datacontenttype)) {
+    throw new EventFormatError('invalid_content_type', [{ path: 'datacontenttype', message: 'expected application/json data' }]);
+  }
+  return { attributes, dataText: data === undefined ? '' : JSON.stringify(data) };
+}
+
+/** The record as received, for the rejected topic: nothing that enters the pipeline is lost. */
+export function originalFromKafka(record: KafkaRecord): OriginalMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, v] of Object.entries(record.headers ?? {})) {
+    const text = headerText(v);
+    if (text !== undefined) headers[name] = text;
+  }
+  return { transport: 'kafka', headers, key: keyText(record.key), ...encodeBody(asBuffer(record.value)) };
+}
+
+/** Bodies that are valid UTF-8 are kept as text, anything else as base64. */
+export function encodeBody(body: Buffer): Pick<OriginalMessage, 'body' | 'bodyEncoding'> {
+  const text = body.toString('utf8');
+  return Buffer.byteLength(text) === body.length && !text.includes('\uFFFD')
+    ? { body: text, bodyEncoding: 'utf8' }
+    : { body: body.toString('base64'), bodyEncoding: 'base64' };
+}

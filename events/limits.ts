@@ -1,0 +1,17 @@
+/** Limits that bound every incoming event; anything larger is rejected, never truncated. */
+export const LIMITS = {
+  /** Whole serialised data of one raw event (bytes). */
+  maxEventBytes: 16 * 1024,
+  maxUrlLength: 2048,
+  maxUserAgentLength: 1024,
+  maxNameLength: 64,
+  maxPropKeys: 30,
+  maxPropKeyLength: 64,
+  maxPropValueLength: 256,
+  maxIdLength: 256,
+  maxSourceLength: 1024,
+  /** An event may be at most this far in the future of the processing clock (clock skew). */
+  maxFutureSkewMs: 10 * 60 * 1000,
+  /** ...and at most this old. */
+  maxAgeMs: 400 * 24 * 60 * 60 * 1000,
+} as const;

@@ -1,0 +1,126 @@
+/**
+ * Runtime schemas of the event data; the TypeScript types are derived from them (z.infer),
+ * so nothing re-declares a field. Strings are bounded, control characters refused.
+ */
+import { z } from 'zod';
+import { LIMITS } from './limits';
+import { REJECT_REASONS } from './errors';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Text without control characters, bounded. */
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max, { message: `must be at most ${max} characters` })
+    .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+
+export const hostnameSchema = z.string().max(253).regex(HOSTNAME, { message: 'must be a lower-case hostname such as example.com' });
+
+function isHttpUrl(s: string): boolean {
+  if (!URL.canParse(s)) return false;
+  const u = new URL(s);
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+}
+
+const httpUrl = text(LIMITS.maxUrlLength).refine(isHttpUrl, { message: 'must be an absolute http(s) URL' });
+
+/** RFC 3339 date-time with an offset (CloudEvents `time` uses the same format). */
+const timestamp = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z' });
+
+const propValue = z.union([text(LIMITS.maxPropValueLength), z.number().finite(), z.boolean()]);
+const props = z
+  .record(text(LIMITS.maxPropKeyLength).min(1), propValue)
+  .refine((o) => Object.keys(o).length <= LIMITS.maxPropKeys, { message: `at most ${LIMITS.maxPropKeys} props` });
+
+const eventName = text(LIMITS.maxNameLength).min(1);
+const sessionId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, { message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' });
+
+const rawCommon = {
+  site: hostnameSchema,
+  url: httpUrl,
+  referrer: z.union([z.literal(''), httpUrl]).optional(),
+  timestamp,
+  userAgent: text(LIMITS.maxUserAgentLength).min(1, { message: 'must not be empty' }),
+  ip: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' }),
+  screenWidth: z.number().int().min(0).max(100_000).optional(),
+  language: z
+    .string()
+    .max(35)
+    .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, { message: 'must be a BCP 47 tag' })
+    .optional(),
+  sessionId: sessionId.optional(),
+  engagementMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60 * 60 * 1000)
+    .optional(),
+};
+
+/** What a tracker or the simulator sends: one pageview or one custom event. */
+export const rawTrafficSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('pageview'), ...rawCommon }),
+  z.strictObject({ kind: z.literal('event'), name: eventName, props: props.optional(), ...rawCommon }),
+]);
+export type RawTraffic = z.infer<typeof rawTrafficSchema>;
+
+export const DEVICES = ['desktop', 'mobile', 'tablet', 'tv', 'console', 'wearable', 'other'] as const;
+export const CHANNELS = ['direct', 'search', 'social', 'email', 'paid', 'campaign', 'referral', 'internal'] as const;
+
+/** After enrich: no IP, no raw user agent; identity and dimensions added. Absent dimensions are ''. */
+export const enrichedTrafficSchema = z.strictObject({
+  site: hostnameSchema,
+  kind: z.enum(['pageview', 'event']),
+  name: z.string().max(LIMITS.maxNameLength),
+  props: props,
+  timestamp,
+  visitorId: z.string().regex(/^[0-9a-f]{16}$/),
+  sessionId: z.string().min(1).max(128),
+  hostname: z.string().max(253),
+  path: z.string().max(LIMITS.maxUrlLength),
+  referrer: z.string().max(LIMITS.maxUrlLength),
+  source: z.string().max(128),
+  channel: z.enum(CHANNELS),
+  utmSource: z.string().max(256),
+  utmMedium: z.string().max(256),
+  utmCampaign: z.string().max(256),
+  utmContent: z.string().max(256),
+  utmTerm: z.string().max(256),
+  country: z.string().regex(/^[A-Z]{2}$/),
+  browser: z.string().max(64),
+  os: z.string().max(64),
+  device: z.enum(DEVICES),
+  bot: z.boolean(),
+  screenWidth: z.number().int().nullable(),
+  language: z.string().max(35),
+  engagementMs: z.number().int().min(0),
+});
+export type EnrichedTraffic = z.infer<typeof enrichedTrafficSchema>;
+
+export const problemSchema = z.strictObject({ path: z.string(), message: z.string() });
+
+/** The original record, verbatim: attributes/headers as received and the body as text (or base64). */
+export const originalMessageSchema = z.strictObject({
+  transport: z.enum(['kafka', 'http']),
+  headers: z.record(z.string(), z.string()),
+  key: z.string().nullable(),
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+});
+export type OriginalMessage = z.infer<typeof originalMessageSchema>;
+
+export const rejectedTrafficSchema = z.strictObject({
+  reason: z.enum(REJECT_REASONS),
+  problems: z.array(problemSchema),
+  stage: z.enum(['enrich', 'aggregate', 'generate']),
+  rejectedAt: timestamp,
+  original: originalMessageSchema,
+});
+export type RejectedTraffic = z.infer<typeof rejectedTrafficSchema>;

@@ -1,0 +1,96 @@
+/**
+ * Every SQL difference between MySQL/MariaDB and SQLite lives here. MySQL and MariaDB share
+ * `ON DUPLICATE KEY UPDATE c = c + VALUES(c)` (MariaDB has no `AS new` row alias); SQLite uses
+ * `ON CONFLICT (…) DO UPDATE SET c = c + excluded.c`.
+ */
+export type DialectKind = 'mysql' | 'sqlite';
+
+export interface SqlStatement {
+  sql: string;
+  replacements: unknown[];
+}
+
+export interface Dialect {
+  kind: DialectKind;
+  /** Insert rows; on a key conflict add the `add` columns to the stored ones. */
+  upsertAdd(table: string, keys: readonly string[], add: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /** Insert rows; on a key conflict overwrite the `set` columns. */
+  upsertReplace(table: string, keys: readonly string[], set: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /** Insert rows; on a key conflict keep the stored row. */
+  insertIgnore(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /** `SELECT … FOR UPDATE` on MySQL; SQLite's write transaction already serialises writers. */
+  forUpdate: string;
+  /** Quote an identifier. */
+  id(name: string): string;
+}
+
+function values(columns: number, rows: readonly (readonly unknown[])[]): { sql: string; replacements: unknown[] } {
+  const one = `(${new Array(columns).fill('?').join(',')})`;
+  const replacements: unknown[] = [];
+  for (const r of rows) {
+    if (r.length !== columns) throw new Error(`row has ${r.length} values, expected ${columns}`);
+    replacements.push(...r);
+  }
+  return { sql: new Array(rows.length).fill(one).join(','), replacements };
+}
+
+export function createDialect(kind: DialectKind): Dialect {
+  const id = kind === 'mysql' ? (n: string) => `\`${n}\`` : (n: string) => `"${n}"`;
+  const cols = (names: readonly string[]) => names.map(id).join(',');
+  if (kind === 'mysql') {
+    return {
+      kind,
+      id,
+      forUpdate: ' FOR UPDATE',
+      upsertAdd(table, keys, add, rows) {
+        const v = values(keys.length + add.length, rows);
+        const set = add.map((c) => `${id(c)} = ${id(c)} + VALUES(${id(c)})`).join(',');
+        return {
+          sql: `INSERT INTO ${id(table)} (${cols([...keys, ...add])}) VALUES ${v.sql} ON DUPLICATE KEY UPDATE ${set}`,
+          replacements: v.replacements,
+        };
+      },
+      upsertReplace(table, keys, set, rows) {
+        const v = values(keys.length + set.length, rows);
+        const s = set.map((c) => `${id(c)} = VALUES(${id(c)})`).join(',');
+        return {
+          sql: `INSERT INTO ${id(table)} (${cols([...keys, ...set])}) VALUES ${v.sql} ON DUPLICATE KEY UPDATE ${s}`,
+          replacements: v.replacements,
+        };
+      },
+      insertIgnore(table, columns, rows) {
+        const v = values(columns.length, rows);
+        const first = id(columns[0]!);
+        return {
+          sql: `INSERT INTO ${id(table)} (${cols(columns)}) VALUES ${v.sql} ON DUPLICATE KEY UPDATE ${first} = ${first}`,
+          replacements: v.replacements,
+        };
+      },
+    };
+  }
+  return {
+    kind,
+    id,
+    forUpdate: '',
+    upsertAdd(table, keys, add, rows) {
+      const v = values(keys.length + add.length, rows);
+      const set = add.map((c) => `${id(c)} = ${id(c)} + excluded.${id(c)}`).join(',');
+      return {
+        sql: `INSERT INTO ${id(table)} (${cols([...keys, ...add])}) VALUES ${v.sql} ON CONFLICT (${cols(keys)}) DO UPDATE SET ${set}`,
+        replacements: v.replacements,
+      };
+    },
+    upsertReplace(table, keys, set, rows) {
+      const v = values(keys.length + set.length, rows);
+      const s = set.map((c) => `${id(c)} = excluded.${id(c)}`).join(',');
+      return {
+        sql: `INSERT INTO ${id(table)} (${cols([...keys, ...set])}) VALUES ${v.sql} ON CONFLICT (${cols(keys)}) DO UPDATE SET ${s}`,
+        replacements: v.replacements,
+      };
+    },
+    insertIgnore(table, columns, rows) {
+      const v = values(columns.length, rows);
+      return { sql: `INSERT INTO ${id(table)} (${cols(columns)}) VALUES ${v.sql} ON CONFLICT DO NOTHING`, replacements: v.replacements };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** Migrations run by umzug, recorded in `SequelizeMeta`. Listed explicitly so bundles carry them. */
+import { Umzug, SequelizeStorage } from 'umzug';
+import type { QueryInterface, Sequelize } from 'sequelize';
+import * as m0001 from './migrations/0001-initial';
+
+export interface Migration {
+  up(qi: QueryInterface): Promise<void>;
+  down(qi: QueryInterface): Promise<void>;
+}
+
+export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [{ name: '0001-initial', migration: m0001 }];
+
+export function createMigrator(sequelize: Sequelize) {
+  return new Umzug<QueryInterface>({
+    migrations: MIGRATIONS.map(({ name, migration }) => ({
+      name,
+      up: ({ context }) => migration.up(context),
+      down: ({ context }) => migration.down(context),
+    })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize }),
+    logger: undefined,
+  });
+}
