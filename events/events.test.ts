@@ -2,7 +2,7 @@
  * The event contract: schemas accept valid events and reject each kind of bad one with a typed,
  * useful error; the Kafka and HTTP bindings round-trip and interoperate with the CloudEvents SDK.
  */
-import { CloudEvent as SdkEvent, HTTP, Kafka } from 'cloudevents';
+import { CloudEvent as SdkEvent, HTTP, Kafka, type KafkaMessage } from 'cloudevents';
 import {
   createEnrichedEvent,
   createRawEvent,
@@ -181,7 +181,8 @@ describe('Kafka binary binding', () => {
 
   it('interoperates with the CloudEvents SDK in both directions', () => {
     const ours = createRawEvent({ id: 'e-7', data: raw });
-    const sdk = Kafka.toEvent({ ...toKafkaMessage(ours), key: ours.attributes.partitionkey!, body: undefined }) as SdkEvent<unknown>;
+    const message: KafkaMessage<Buffer> = { ...toKafkaMessage(ours), key: ours.attributes.partitionkey!, body: undefined };
+    const sdk = Kafka.toEvent(message) as SdkEvent<unknown>;
     expect(sdk.id).toBe('e-7');
     expect(sdk.type).toBe(EVENT_TYPES.raw);
     expect(sdk.data).toEqual(raw);
