@@ -15,10 +15,6 @@ export interface GeoIp {
   country(ip: string): string;
 }
 
-interface CountryRecord {
-  country_code?: unknown;
-}
-
 const ALPHA2 = /^[A-Z]{2}$/;
 // RFC 4291 §2.5.5.2: an IPv4-mapped IPv6 address (as Node reports dual-stack peers) is the IPv4 address.
 const MAPPED_V4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
@@ -31,7 +27,7 @@ export function geoIpDatabasePath(): string {
 
 /** Opens the database once (≈9 MB, read into memory); lookups are then synchronous and cheap. */
 export async function openGeoIp(opts: { path?: string; cacheSize?: number } = {}): Promise<GeoIp> {
-  const reader = await maxmind.open<CountryRecord>(opts.path ?? geoIpDatabasePath(), {
+  const reader = await maxmind.open(opts.path ?? geoIpDatabasePath(), {
     cache: { max: opts.cacheSize ?? 10_000 },
   });
   return {
@@ -40,7 +36,9 @@ export async function openGeoIp(opts: { path?: string; cacheSize?: number } = {}
       const addr = mapped === null ? ip : mapped[1]!;
       // mmdb-lib parses leniently (`300.1.1.1` resolves), so only real addresses are looked up.
       if (isIP(addr) === 0) return UNKNOWN_COUNTRY;
-      const code = reader.get(addr)?.country_code;
+      // ip-location-db records are `{country_code}`, not MaxMind's own shape, so they are read as unknown.
+      const record: unknown = reader.get(addr);
+      const code = typeof record === 'object' && record !== null && 'country_code' in record ? record.country_code : undefined;
       if (typeof code !== 'string') return UNKNOWN_COUNTRY;
       const upper = code.toUpperCase();
       return ALPHA2.test(upper) ? upper : UNKNOWN_COUNTRY;
