@@ -1,0 +1,216 @@
+/**
+ * The stats API as one request → response function over plain values, so it runs under the
+ * Functions Framework (express), a bare node:http server and tests alike. Routing, CORS, caching,
+ * error mapping and the per-request log line live here; the routes only answer questions.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConnectionError } from 'sequelize';
+import type { Database } from '../lib/db';
+import { errorMessage } from '../lib/errors';
+import { silentLogger, type Logger } from '../lib/logger';
+import type { Readiness } from '../lib/function';
+import { readBearer } from './access';
+import { ApiError, errorBody, isApiError } from './errors';
+import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
+import { openApiDocument } from './openapi';
+import { parseQueryString } from './params';
+import type { Route, RouteDeps } from './route';
+import { breakdownRoute } from './routes/breakdown';
+import { realtimeRoute } from './routes/realtime';
+import { sitesRoute } from './routes/sites';
+import { summaryRoute } from './routes/summary';
+import { timeseriesRoute } from './routes/timeseries';
+import { BUNDLE_NAMES, createStaticFiles } from './static-files';
+import { hllVisitorCounter, type VisitorCounter } from './visitors';
+
+export interface PlainRequest {
+  method: string;
+  /** Path and query as sent (`/api/v1/stats/summary?site=…`). */
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface PlainResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export interface QueryHandlerDeps {
+  db: Database;
+  /** Merges the visitor sketches; default: the aggregate function's HyperLogLog. */
+  visitors?: VisitorCounter;
+  logger?: Logger;
+  /** Parsed WTM_CORS_ORIGINS (default: same-origin only). */
+  cors?: CorsPolicy;
+  /** Folder holding `dist/` (bundle) and `demo/` (pages); static files are not served when omitted. */
+  webRoot?: string;
+  now?: () => number;
+}
+
+export interface QueryHandler {
+  handle(req: PlainRequest): Promise<PlainResponse>;
+  /** node:http / express adapter over `handle`. */
+  listener(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): Promise<void>;
+  ready(): Promise<Readiness>;
+}
+
+/** The API routes; every one is documented in openapi.ts (a test checks both ways). */
+export const API_ROUTES: Readonly<Record<string, Route>> = {
+  '/api/v1/sites': sitesRoute,
+  '/api/v1/stats/summary': summaryRoute,
+  '/api/v1/stats/timeseries': timeseriesRoute,
+  '/api/v1/stats/breakdown': breakdownRoute,
+  '/api/v1/stats/realtime': realtimeRoute,
+};
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+const MAX_URL_LENGTH = 4096;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function header(req: PlainRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+interface Answer {
+  status: number;
+  body: string | Buffer;
+  contentType: string;
+  cacheControl: string;
+  isPublicData: boolean;
+  headers?: Readonly<Record<string, string>>;
+}
+
+const json = (status: number, value: unknown, cacheControl: string, isPublicData: boolean): Answer => ({
+  status,
+  body: JSON.stringify(value),
+  contentType: JSON_TYPE,
+  cacheControl,
+  isPublicData,
+});
+
+function errorAnswer(e: ApiError): Answer {
+  return { ...json(e.status, errorBody(e.code, e.message), 'no-store', true), headers: e.headers };
+}
+
+export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
+  const logger = deps.logger ?? silentLogger;
+  const cors = deps.cors ?? parseCorsOrigins('');
+  const routeDeps: RouteDeps = { db: deps.db, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
+  const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
+  const openApiBody = JSON.stringify(openApiDocument);
+
+  async function ready(): Promise<Readiness> {
+    try {
+      await deps.db.sequelize.query('SELECT 1');
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, reason: `database: ${errorMessage(e)}` };
+    }
+  }
+
+  async function answer(req: PlainRequest, path: string, query: string): Promise<{ route: string; answer: Answer }> {
+    const route = API_ROUTES[path];
+    const known = route !== undefined || path === OPENAPI_PATH || path === '/healthz' || path === '/readyz';
+    if (known && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new ApiError(405, 'method_not_allowed', `${path} answers GET only`, { Allow: 'GET, HEAD, OPTIONS' });
+    }
+    if (route !== undefined) {
+      const r = await route({ query: parseQueryString(query), bearer: readBearer(header(req, 'authorization')) }, routeDeps);
+      return { route: path, answer: json(200, r.body, `private, max-age=${r.maxAge}`, r.isPublicData) };
+    }
+    if (path === OPENAPI_PATH) {
+      return { route: path, answer: { ...json(200, null, `public, max-age=${MAX_AGE.document}`, true), body: openApiBody } };
+    }
+    if (path === '/healthz') return { route: path, answer: json(200, { ok: true }, 'no-store', true) };
+    if (path === '/readyz') {
+      const r = await ready();
+      return { route: path, answer: json(r.ok ? 200 : 503, r.ok ? { ok: true } : errorBody('unavailable', r.reason), 'no-store', true) };
+    }
+    if (!path.startsWith('/api/') && staticFiles !== undefined) {
+      const file = await staticFiles.get(path);
+      if (file !== undefined) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          throw new ApiError(405, 'method_not_allowed', 'static files answer GET only', { Allow: 'GET, HEAD' });
+        }
+        return {
+          route: 'static',
+          answer: {
+            status: 200,
+            body: file.body,
+            contentType: file.contentType,
+            cacheControl: `public, max-age=${MAX_AGE.document}`,
+            isPublicData: true,
+          },
+        };
+      }
+      if (BUNDLE_NAMES.includes(path.slice(1))) {
+        throw new ApiError(404, 'not_found', `${path.slice(1)} is not built yet: run \`npm run build\``);
+      }
+    }
+    throw new ApiError(404, 'not_found', 'no such route; see /api/v1/openapi.json');
+  }
+
+  async function handle(req: PlainRequest): Promise<PlainResponse> {
+    const started = performance.now();
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const query = q === -1 ? '' : req.url.slice(q + 1);
+    const origin = header(req, 'origin');
+    let route = 'unknown';
+    let a: Answer;
+    if (req.url.length > MAX_URL_LENGTH) {
+      a = errorAnswer(new ApiError(414, 'uri_too_long', `the request URL must be at most ${MAX_URL_LENGTH} characters`));
+    } else if (req.method === 'OPTIONS') {
+      // CORS preflight (Fetch standard §3.2.2): answered the same for every path, no body.
+      const headers = { ...corsHeaders(cors, origin, false, true), Vary: 'Origin' };
+      logger.info({ route: 'preflight', method: req.method, status: 204, durationMs: Math.round(performance.now() - started) }, 'request');
+      return { status: 204, headers, body: '' };
+    } else {
+      try {
+        ({ route, answer: a } = await answer(req, path, query));
+      } catch (e) {
+        if (isApiError(e)) a = errorAnswer(e);
+        else if (e instanceof ConnectionError) {
+          logger.error({ route, err: errorMessage(e) }, 'database unavailable');
+          a = errorAnswer(new ApiError(503, 'unavailable', 'the database is not answering; retry shortly'));
+        } else {
+          logger.error({ route, err: errorMessage(e) }, 'request failed');
+          a = errorAnswer(new ApiError(500, 'internal', 'internal error'));
+        }
+        if (API_ROUTES[path] !== undefined) route = path;
+      }
+    }
+    const headers: Record<string, string> = {
+      'Content-Type': a.contentType,
+      'Cache-Control': a.cacheControl,
+      'X-Content-Type-Options': 'nosniff',
+      Vary: 'Origin, Authorization',
+      ...corsHeaders(cors, origin, a.isPublicData, false),
+      ...a.headers,
+    };
+    let status = a.status;
+    let body: string | Buffer = a.body;
+    if (status === 200) {
+      headers.ETag = weakEtag(a.body);
+      if (etagMatches(header(req, 'if-none-match'), headers.ETag)) {
+        status = 304;
+        body = '';
+      }
+    }
+    if (req.method === 'HEAD') body = '';
+    logger.info({ route, method: req.method, status, durationMs: Math.round(performance.now() - started) }, 'request');
+    return { status, headers, body };
+  }
+
+  return {
+    handle,
+    ready,
+    async listener(req, res) {
+      const r = await handle({ method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers });
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
+    },
+  };
+}

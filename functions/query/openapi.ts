@@ -1,0 +1,303 @@
+/**
+ * The OpenAPI 3.1 description of the stats API, served at /api/v1/openapi.json. Schemas are JSON Schema
+ * 2020-12 (OpenAPI 3.1 §4.8.24); openapi.test.ts checks that every documented route exists, every API
+ * route is documented, and real responses validate against these schemas.
+ */
+import { DIMENSIONS, INTERVALS, METRICS } from './params';
+import { PERIODS, MAX_RANGE_DAYS } from './period';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const localDateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}$', description: 'site-local, no offset' };
+const count = { type: 'integer', minimum: 0 };
+const nullableCount = { type: ['integer', 'null'], minimum: 0 };
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+const ok = (schema: string, description: string) => ({
+  description,
+  headers: { ETag: { schema: { type: 'string' } }, 'Cache-Control': { schema: { type: 'string' } } },
+  content: { 'application/json': { schema: ref(schema) } },
+});
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+
+const statsErrors = {
+  '304': { description: 'Not modified (If-None-Match matched the ETag)' },
+  '400': errorResponse('A parameter is missing, repeated, unknown or invalid; the message names it'),
+  '401': errorResponse('The site is private (or not registered) and no valid Authorization: Bearer header was sent'),
+  '403': errorResponse('The token does not open this site (or the site is not registered)'),
+  '405': errorResponse('Only GET, HEAD and OPTIONS'),
+};
+
+const periodParams = [param('site'), param('period'), param('from'), param('to')];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'WebTrafficMonitor stats API',
+    version: '1.0.0',
+    description:
+      'Read-only web-traffic statistics. Public sites answer everyone; private sites need `Authorization: Bearer <token>`. ' +
+      'A site that is not registered answers exactly like a private one (401/403), so responses never reveal whether a private site exists. ' +
+      'Dates and bucket times are site-local wall-clock times in the site time zone; `range.to` is exclusive.',
+  },
+  servers: [{ url: '/' }],
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    parameters: {
+      site: { name: 'site', in: 'query', required: true, schema: { type: 'string', maxLength: 253 }, description: 'registered hostname' },
+      period: {
+        name: 'period',
+        in: 'query',
+        schema: { type: 'string', enum: [...PERIODS], default: '7d' },
+        description: 'not with from/to',
+      },
+      from: {
+        name: 'from',
+        in: 'query',
+        schema: { type: 'string', format: 'date' },
+        description: `first day (inclusive, site-local); with to, at most ${MAX_RANGE_DAYS} days`,
+      },
+      to: { name: 'to', in: 'query', schema: { type: 'string', format: 'date' }, description: 'last day (inclusive, site-local)' },
+      metrics: {
+        name: 'metrics',
+        in: 'query',
+        schema: { type: 'string', default: 'visitors,pageviews' },
+        description: `comma-separated, distinct: ${METRICS.join(', ')}`,
+      },
+      interval: {
+        name: 'interval',
+        in: 'query',
+        schema: { type: 'string', enum: [...INTERVALS] },
+        description: 'default hour for today/24h, day otherwise; minute needs ≤ 2 h, hour ≤ 31 days',
+      },
+      dimension: { name: 'dimension', in: 'query', required: true, schema: { type: 'string', enum: [...DIMENSIONS] } },
+      limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 10 } },
+      page: { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        additionalProperties: false,
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            additionalProperties: false,
+            properties: {
+              code: {
+                type: 'string',
+                enum: [
+                  'invalid_parameter',
+                  'unauthorized',
+                  'forbidden',
+                  'not_found',
+                  'method_not_allowed',
+                  'uri_too_long',
+                  'unavailable',
+                  'internal',
+                ],
+              },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+      Range: {
+        type: 'object',
+        required: ['from', 'to'],
+        additionalProperties: false,
+        properties: { from: localDateTime, to: localDateTime },
+      },
+      Metrics: {
+        type: 'object',
+        required: [...METRICS],
+        additionalProperties: false,
+        properties: {
+          visitors: count,
+          pageviews: count,
+          visits: count,
+          bounce_rate: { type: 'number', minimum: 0, maximum: 100 },
+          visit_duration: { type: 'integer', minimum: 0, description: 'mean seconds' },
+          views_per_visit: { type: 'number', minimum: 0 },
+          events: count,
+          bot_events: count,
+        },
+      },
+      Sites: {
+        type: 'object',
+        required: ['sites'],
+        additionalProperties: false,
+        properties: {
+          sites: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['site', 'timezone', 'public'],
+              additionalProperties: false,
+              properties: { site: { type: 'string' }, timezone: { type: 'string' }, public: { type: 'boolean' } },
+            },
+          },
+        },
+      },
+      Summary: {
+        type: 'object',
+        required: ['site', 'timezone', 'range', 'metrics', 'previous'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          timezone: { type: 'string' },
+          range: ref('Range'),
+          metrics: ref('Metrics'),
+          previous: {
+            type: 'object',
+            required: ['range', 'metrics'],
+            additionalProperties: false,
+            properties: { range: ref('Range'), metrics: ref('Metrics') },
+          },
+        },
+      },
+      Timeseries: {
+        type: 'object',
+        required: ['site', 'timezone', 'interval', 'range', 'metrics', 'buckets'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          timezone: { type: 'string' },
+          interval: { type: 'string', enum: [...INTERVALS] },
+          range: ref('Range'),
+          metrics: { type: 'array', items: { type: 'string', enum: [...METRICS] } },
+          buckets: {
+            type: 'array',
+            description: 'every bucket of the range, oldest first, zeros where nothing happened; only the requested metrics',
+            items: {
+              type: 'object',
+              required: ['t'],
+              additionalProperties: false,
+              properties: {
+                t: localDateTime,
+                visitors: count,
+                pageviews: count,
+                visits: count,
+                bounce_rate: { type: 'number', minimum: 0, maximum: 100 },
+                visit_duration: { type: 'integer', minimum: 0 },
+                views_per_visit: { type: 'number', minimum: 0 },
+                events: count,
+                bot_events: count,
+              },
+            },
+          },
+        },
+      },
+      Breakdown: {
+        type: 'object',
+        required: ['site', 'dimension', 'range', 'page', 'limit', 'has_more', 'results'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          dimension: { type: 'string', enum: [...DIMENSIONS] },
+          range: ref('Range'),
+          page: { type: 'integer', minimum: 1 },
+          limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          has_more: { type: 'boolean' },
+          results: {
+            type: 'array',
+            description:
+              'The page holds the values ranked by pageviews (page), events (event) or visits (other dimensions); within the page they are ordered by visitors, then pageviews (event: events, then visitors). Metrics a dimension does not have are null; an absent value is "(none)".',
+            items: {
+              type: 'object',
+              required: ['value', 'visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration', 'events'],
+              additionalProperties: false,
+              properties: {
+                value: { type: 'string' },
+                visitors: nullableCount,
+                pageviews: nullableCount,
+                visits: nullableCount,
+                bounce_rate: { type: ['number', 'null'], minimum: 0, maximum: 100 },
+                visit_duration: nullableCount,
+                events: nullableCount,
+              },
+            },
+          },
+        },
+      },
+      Realtime: {
+        type: 'object',
+        required: ['site', 'visitors', 'pageviews_per_minute'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          visitors: { ...count, description: 'distinct visitors in the last 5 minutes' },
+          pageviews_per_minute: {
+            type: 'array',
+            minItems: 30,
+            maxItems: 30,
+            items: {
+              type: 'object',
+              required: ['t', 'pageviews'],
+              additionalProperties: false,
+              properties: { t: localDateTime, pageviews: count },
+            },
+          },
+        },
+      },
+      Health: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean', const: true } } },
+    },
+  },
+  security: [{}, { bearer: [] }],
+  paths: {
+    '/api/v1/sites': {
+      get: {
+        summary: 'Sites the caller may read: every public site plus those the bearer token opens',
+        responses: { '200': ok('Sites', 'The sites'), '304': statsErrors['304'], '400': statsErrors['400'], '405': statsErrors['405'] },
+      },
+    },
+    '/api/v1/stats/summary': {
+      get: {
+        summary: 'Totals of the period and of the period of equal length before it',
+        parameters: periodParams,
+        responses: { '200': ok('Summary', 'Totals'), ...statsErrors },
+      },
+    },
+    '/api/v1/stats/timeseries': {
+      get: {
+        summary: 'Site totals per bucket',
+        parameters: [...periodParams, param('metrics'), param('interval')],
+        responses: { '200': ok('Timeseries', 'Buckets'), ...statsErrors },
+      },
+    },
+    '/api/v1/stats/breakdown': {
+      get: {
+        summary: 'Top values of a dimension',
+        parameters: [...periodParams, param('dimension'), param('limit'), param('page')],
+        responses: { '200': ok('Breakdown', 'One page of values'), ...statsErrors },
+      },
+    },
+    '/api/v1/stats/realtime': {
+      get: {
+        summary: 'Visitors in the last 5 minutes and pageviews per minute of the last 30',
+        parameters: [param('site')],
+        responses: { '200': ok('Realtime', 'Realtime figures'), ...statsErrors },
+      },
+    },
+    '/api/v1/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+    '/healthz': {
+      get: {
+        summary: 'Liveness',
+        responses: { '200': { description: 'running', content: { 'application/json': { schema: ref('Health') } } } },
+      },
+    },
+    '/readyz': {
+      get: {
+        summary: 'Readiness: the database answers',
+        responses: {
+          '200': { description: 'ready', content: { 'application/json': { schema: ref('Health') } } },
+          '503': errorResponse('the database is not answering'),
+        },
+      },
+    },
+  },
+} as const;

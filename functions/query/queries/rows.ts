@@ -1,0 +1,75 @@
+/**
+ * Reading result rows without trusting their JS types: mysql2 returns SUM() as a string or decimal and
+ * BOOLEAN as 0/1, SQLite returns NULL for a SUM over no rows. Every query file converts through these.
+ */
+import { QueryTypes } from 'sequelize';
+import type { Database } from '../../lib/db';
+
+export type Row = Record<string, unknown>;
+
+/** Runs one SELECT with bound (named) replacements. */
+export async function select(db: Database, sql: string, replacements: Record<string, unknown>): Promise<Row[]> {
+  return db.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT });
+}
+
+export function num(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(String(v));
+  if (!Number.isFinite(n)) throw new TypeError('a numeric column holds a non-number');
+  return n;
+}
+
+export function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return v === null || v === undefined ? '' : String(v);
+}
+
+export function bool(v: unknown): boolean {
+  return v === true || num(v) !== 0;
+}
+
+export function bytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError('a sketch column holds no bytes');
+}
+
+/** The additive counters every rollup row carries. */
+export interface Counters {
+  pageviews: number;
+  visits: number;
+  bounces: number;
+  durationMs: number;
+  events: number;
+  botEvents: number;
+}
+
+export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze({
+  pageviews: 0,
+  visits: 0,
+  bounces: 0,
+  durationMs: 0,
+  events: 0,
+  botEvents: 0,
+});
+
+/** Reads counters from columns named `<prefix>pageviews`, `<prefix>visits`, …. */
+export function counters(row: Row, prefix = ''): Counters {
+  return {
+    pageviews: num(row[`${prefix}pageviews`]),
+    visits: num(row[`${prefix}visits`]),
+    bounces: num(row[`${prefix}bounces`]),
+    durationMs: num(row[`${prefix}duration_ms`]),
+    events: num(row[`${prefix}events`]),
+    botEvents: num(row[`${prefix}bot_events`]),
+  };
+}
+
+/** `SUM(col) AS <prefix>col` for every counter, optionally only where `condition` holds. */
+export function sumCounters(prefix = '', condition?: string): string {
+  return ['pageviews', 'visits', 'bounces', 'duration_ms', 'events', 'bot_events']
+    .map((c) =>
+      condition === undefined ? `SUM(${c}) AS ${prefix}${c}` : `SUM(CASE WHEN ${condition} THEN ${c} ELSE 0 END) AS ${prefix}${c}`,
+    )
+    .join(', ');
+}

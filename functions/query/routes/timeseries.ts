@@ -1,0 +1,60 @@
+/** GET /api/v1/stats/timeseries — site totals per minute/hour/day bucket, every bucket present. */
+import { authorizeSite } from '../access';
+import { invalidParameter } from '../errors';
+import { periodMaxAge } from '../http-policy';
+import { parseTimeseries, type Interval } from '../params';
+import { bucketStarts, formatLocal, resolvePeriod, type ResolvedPeriod } from '../period';
+import { getTimeseries } from '../queries/get-timeseries';
+import { getVisitorSketches } from '../queries/get-visitor-sketches';
+import { visitorsPerBucket } from '../range-visitors';
+import type { Route } from '../route';
+import { fillBuckets } from '../shape';
+import { DAY_MS, GRAIN_MS, HOUR_MS, type Grain } from '../../lib/time';
+
+const GRAIN: Record<Interval, Grain> = { minute: 'm', hour: 'h', day: 'd' };
+/** Longest ranges per interval: minute rollups only cover the recent window; hourly charts stay readable. */
+const MAX_SPAN: Record<Interval, number> = { minute: 2 * HOUR_MS, hour: 31 * DAY_MS, day: Infinity };
+
+/** The interval to use, or a 400 naming `interval` when it cannot fit the period. */
+export function chooseInterval(requested: Interval | undefined, period: ResolvedPeriod, isToday: boolean): Interval {
+  const interval = requested ?? (period.hourly || isToday ? 'hour' : 'day');
+  const span = period.current.to - period.current.from;
+  if (span > MAX_SPAN[interval]) {
+    throw invalidParameter(
+      'interval',
+      interval === 'minute'
+        ? 'minute needs a range of at most 2 hours (see /api/v1/stats/realtime)'
+        : 'hour needs a range of at most 31 days',
+    );
+  }
+  if (interval === 'day' && period.hourly) throw invalidParameter('interval', 'day does not fit the 24h period (use hour)');
+  return interval;
+}
+
+export const timeseriesRoute: Route = async (req, deps) => {
+  const params = parseTimeseries(req.query);
+  const { site, isPublicData } = await authorizeSite(deps.db, params.site, req.bearer);
+  const period = resolvePeriod(params.period, deps.now(), site.timezone);
+  const isToday = 'period' in params.period && params.period.period === 'today';
+  const interval = chooseInterval(params.interval, period, isToday);
+  const grain = GRAIN[interval];
+  const { from, to } = period.current;
+  const [rows, sketches] = await Promise.all([
+    getTimeseries(deps.db, site.id, grain, from, to),
+    params.metrics.includes('visitors')
+      ? getVisitorSketches(deps.db, { siteId: site.id, grain, dimension: '', from, to })
+      : Promise.resolve([]),
+  ]);
+  return {
+    body: {
+      site: site.hostname,
+      timezone: site.timezone,
+      interval,
+      range: { from: formatLocal(from), to: formatLocal(to) },
+      metrics: params.metrics,
+      buckets: fillBuckets(bucketStarts(from, to, GRAIN_MS[grain]), rows, visitorsPerBucket(deps, sketches), params.metrics),
+    },
+    maxAge: periodMaxAge(period, isToday),
+    isPublicData,
+  };
+};

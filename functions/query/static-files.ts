@@ -1,0 +1,63 @@
+/**
+ * The web bundle (`web/dist/`) and the demo pages (`web/demo/`). Only single-segment names made of
+ * [A-Za-z0-9._-] with a known extension are looked up, and the resolved real path must stay inside
+ * its folder, so no request can walk out of them (no `..`, no percent-decoding, no symlink escape).
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** The bundle names the docs promise; asking for them before `npm run build` gets a helpful 404. */
+export const BUNDLE_NAMES: readonly string[] = ['wtm.js', 'wtm.min.js'];
+
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
+}
+
+export interface StaticFiles {
+  /** The file for a raw request path, or undefined when there is none. */
+  get(path: string): Promise<StaticFile | undefined>;
+}
+
+async function readInside(folder: string, name: string): Promise<Buffer | undefined> {
+  try {
+    const root = await realpath(folder);
+    const file = await realpath(join(root, name));
+    if (!file.startsWith(root + sep)) return undefined;
+    return await readFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
+export function createStaticFiles(opts: { webRoot: string }): StaticFiles {
+  const folders = [join(opts.webRoot, 'dist'), join(opts.webRoot, 'demo')];
+  return {
+    async get(path) {
+      const name = path === '/' ? 'index.html' : path.slice(1);
+      if (!path.startsWith('/') || !NAME_RE.test(name) || name.includes('..')) return undefined;
+      const contentType = CONTENT_TYPES[extname(name).toLowerCase()];
+      if (contentType === undefined) return undefined;
+      for (const folder of folders) {
+        const body = await readInside(folder, name);
+        if (body !== undefined) return { body, contentType };
+      }
+      return undefined;
+    },
+  };
+}
