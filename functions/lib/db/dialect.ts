@@ -16,12 +16,26 @@ export interface Dialect {
   upsertAdd(table: string, keys: readonly string[], add: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
   /** Insert rows; on a key conflict overwrite the `set` columns. */
   upsertReplace(table: string, keys: readonly string[], set: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /** Insert rows; a key conflict is an error (a concurrent writer got there first: retry). */
+  insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /** Delete at most `limit` rows matching `where` (MySQL has DELETE … LIMIT; SQLite by rowid). */
+  deleteLimit(table: string, where: string, limit: number): string;
   /** Insert rows; on a key conflict keep the stored row. */
   insertIgnore(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
   /** `SELECT … FOR UPDATE` on MySQL; SQLite's write transaction already serialises writers. */
   forUpdate: string;
   /** Quote an identifier. */
   id(name: string): string;
+}
+
+function plainInsert(
+  id: (n: string) => string,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): SqlStatement {
+  const v = values(columns.length, rows);
+  return { sql: `INSERT INTO ${id(table)} (${columns.map(id).join(',')}) VALUES ${v.sql}`, replacements: v.replacements };
 }
 
 function values(columns: number, rows: readonly (readonly unknown[])[]): { sql: string; replacements: unknown[] } {
@@ -42,6 +56,8 @@ export function createDialect(kind: DialectKind): Dialect {
       kind,
       id,
       forUpdate: ' FOR UPDATE',
+      insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
+      deleteLimit: (table, where, limit) => `DELETE FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)}`,
       upsertAdd(table, keys, add, rows) {
         const v = values(keys.length + add.length, rows);
         const set = add.map((c) => `${id(c)} = ${id(c)} + VALUES(${id(c)})`).join(',');
@@ -72,6 +88,9 @@ export function createDialect(kind: DialectKind): Dialect {
     kind,
     id,
     forUpdate: '',
+    insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
+    deleteLimit: (table, where, limit) =>
+      `DELETE FROM ${id(table)} WHERE rowid IN (SELECT rowid FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)})`,
     upsertAdd(table, keys, add, rows) {
       const v = values(keys.length + add.length, rows);
       const set = add.map((c) => `${id(c)} = ${id(c)} + excluded.${id(c)}`).join(',');

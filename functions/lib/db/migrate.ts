@@ -2,13 +2,17 @@
 import { Umzug, SequelizeStorage } from 'umzug';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001-initial';
+import * as m0002 from './migrations/0002-session-entry-exit-ids';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
   down(qi: QueryInterface): Promise<void>;
 }
 
-export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [{ name: '0001-initial', migration: m0001 }];
+export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
+  { name: '0001-initial', migration: m0001 },
+  { name: '0002-session-entry-exit-ids', migration: m0002 },
+];
 
 export function createMigrator(sequelize: Sequelize) {
   return new Umzug<QueryInterface>({

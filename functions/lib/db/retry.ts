@@ -1,0 +1,47 @@
+/**
+ * Which database failures are worth retrying the whole transaction for: deadlocks, lock-wait
+ * timeouts, a concurrent writer inserting the same key first, SQLite's busy/locked, and lost or
+ * refused connections. Anything else (a bug, a missing table) will not heal by retrying.
+ */
+const RETRYABLE_CODES = new Set([
+  'ER_LOCK_DEADLOCK', // 1213
+  'ER_LOCK_WAIT_TIMEOUT', // 1205
+  'ER_DUP_ENTRY', // 1062: another writer inserted the same key first; the retry reads it
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+
+const RETRYABLE_NAMES = new Set([
+  'SequelizeUniqueConstraintError',
+  'SequelizeConnectionError',
+  'SequelizeConnectionRefusedError',
+  'SequelizeConnectionTimedOutError',
+  'SequelizeConnectionAcquireTimeoutError',
+  'SequelizeHostNotReachableError',
+  'SequelizeTimeoutError',
+]);
+
+function field(e: unknown, name: string): unknown {
+  return e !== null && typeof e === 'object' && name in e ? (e as Record<string, unknown>)[name] : undefined;
+}
+
+export function isRetryableDbError(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 4; depth++) {
+    const name = field(cur, 'name');
+    const code = field(cur, 'code');
+    if (typeof name === 'string' && RETRYABLE_NAMES.has(name)) return true;
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
+    const message = field(cur, 'message');
+    if (typeof message === 'string' && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(message)) return true;
+    cur = field(cur, 'parent') ?? field(cur, 'original') ?? field(cur, 'cause');
+  }
+  return false;
+}
