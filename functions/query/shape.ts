@@ -2,7 +2,7 @@
  * Response shaping (pure): derived metrics from rollup counters, zero-filled time buckets and
  * breakdown rows with `null` for metrics a dimension does not have.
  */
-import type { Counters } from './queries/rows';
+import { ZERO_COUNTERS, type Counters } from './queries/rows';
 import type { Dimension, Metric } from './params';
 import { formatLocal } from './period';
 
@@ -41,9 +41,8 @@ export function fillBuckets(
   metrics: readonly Metric[],
 ): TimeBucket[] {
   const byBucket = new Map(rows.map((r) => [r.bucket, r]));
-  const zero: Counters = { pageviews: 0, visits: 0, bounces: 0, durationMs: 0, events: 0, botEvents: 0 };
   return starts.map((t) => {
-    const all = deriveMetrics(byBucket.get(t) ?? zero, visitors.get(t) ?? 0);
+    const all = deriveMetrics(byBucket.get(t) ?? ZERO_COUNTERS, visitors.get(t) ?? 0);
     const out: TimeBucket = { t: formatLocal(t) };
     for (const m of metrics) out[m] = all[m];
     return out;

@@ -3,7 +3,11 @@
  * BOOLEAN as 0/1, SQLite returns NULL for a SUM over no rows. Every query file converts through these.
  */
 import { QueryTypes } from 'sequelize';
+import type { Counters } from '../../aggregate/rollup';
 import type { Database } from '../../lib/db';
+
+/** The additive counters of a rollup row, as the aggregate function writes them. */
+export type { Counters };
 
 export type Row = Record<string, unknown>;
 
@@ -32,16 +36,6 @@ export function bool(v: unknown): boolean {
 export function bytes(v: unknown): Uint8Array {
   if (v instanceof Uint8Array) return v;
   throw new TypeError('a sketch column holds no bytes');
-}
-
-/** The additive counters every rollup row carries. */
-export interface Counters {
-  pageviews: number;
-  visits: number;
-  bounces: number;
-  durationMs: number;
-  events: number;
-  botEvents: number;
 }
 
 export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze({
