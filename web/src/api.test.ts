@@ -38,7 +38,7 @@ describe('getJson', () => {
       calls.push([url, init]);
       return new Response(JSON.stringify({ site: 'example.com' }), { status: 200 });
     };
-    const body = await getSummary({ ...target, token: 's3cret' }, '30d', signal, fetchFn);
+    const body = await getSummary({ ...target, token: 's3cret' }, '30d', { signal }, fetchFn);
     expect(body.site).toBe('example.com');
     expect(calls[0]?.[0]).toBe('https://stats.example.net/api/v1/stats/summary?site=example.com&period=30d');
     expect((calls[0]?.[1].headers as Record<string, string>).authorization).toBe('Bearer s3cret');
@@ -48,7 +48,7 @@ describe('getJson', () => {
     const fetchFn: Fetch = async () => {
       throw new TypeError('Failed to fetch');
     };
-    await expect(getSummary(target, '7d', signal, fetchFn)).rejects.toMatchObject({
+    await expect(getSummary(target, '7d', { signal }, fetchFn)).rejects.toMatchObject({
       kind: 'network',
       message: 'Could not reach the API at https://stats.example.net/.',
     });
@@ -60,11 +60,11 @@ describe('getJson', () => {
     const fetchFn: Fetch = async () => {
       throw new DOMException('aborted', 'AbortError');
     };
-    await expect(getSummary(target, '7d', abort.signal, fetchFn)).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(getSummary(target, '7d', { signal: abort.signal }, fetchFn)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('turns a 403 with a token into "not accepted"', async () => {
     const fetchFn: Fetch = async () => new Response('{"error":{"code":"forbidden","message":"forbidden"}}', { status: 403 });
-    await expect(getSummary({ ...target, token: 'bad' }, '7d', signal, fetchFn)).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(getSummary({ ...target, token: 'bad' }, '7d', { signal }, fetchFn)).rejects.toMatchObject({ kind: 'forbidden' });
   });
 });

@@ -158,14 +158,24 @@ export function errorForStatus(status: number, body: unknown, hadToken: boolean)
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * How to load: `signal` cancels; `fresh` revalidates instead of using the browser cache, which the
+ * API allows for up to an hour (a live refresh must see new data).
+ */
+export interface LoadOptions {
+  signal: AbortSignal;
+  fresh?: boolean;
+}
+
 /** GETs one API document; throws ApiError (or the AbortError when cancelled). */
-export async function getJson<T>(target: ApiTarget, path: string, query: Query, signal: AbortSignal, fetchFn: Fetch = fetch): Promise<T> {
+export async function getJson<T>(target: ApiTarget, path: string, query: Query, opts: LoadOptions, fetchFn: Fetch = fetch): Promise<T> {
+  const { signal } = opts;
   const url = apiUrl(target, path, query);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (target.token) headers.authorization = `Bearer ${target.token}`;
   let res: Response;
   try {
-    res = await fetchFn(url, { headers, signal });
+    res = await fetchFn(url, { headers, signal, ...(opts.fresh ? { cache: 'no-cache' as const } : {}) });
   } catch (e) {
     if (signal.aborted) throw e;
     const where = target.api === '' ? new URL(url).origin : target.api;
@@ -182,21 +192,21 @@ export function periodQuery(period: string): Query {
   return { period: period || '7d' };
 }
 
-export const getSites = (t: ApiTarget, signal: AbortSignal, f?: Fetch) => getJson<SitesResponse>(t, 'sites', {}, signal, f);
+export const getSites = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<SitesResponse>(t, 'sites', {}, opts, f);
 
-export const getSummary = (t: ApiTarget, period: string, signal: AbortSignal, f?: Fetch) =>
-  getJson<SummaryResponse>(t, 'stats/summary', periodQuery(period), signal, f);
+export const getSummary = (t: ApiTarget, period: string, opts: LoadOptions, f?: Fetch) =>
+  getJson<SummaryResponse>(t, 'stats/summary', periodQuery(period), opts, f);
 
-export const getTimeseries = (t: ApiTarget, period: string, metrics: readonly Metric[], signal: AbortSignal, f?: Fetch) =>
-  getJson<TimeseriesResponse>(t, 'stats/timeseries', { ...periodQuery(period), metrics: metrics.join(',') }, signal, f);
+export const getTimeseries = (t: ApiTarget, period: string, metrics: readonly Metric[], opts: LoadOptions, f?: Fetch) =>
+  getJson<TimeseriesResponse>(t, 'stats/timeseries', { ...periodQuery(period), metrics: metrics.join(',') }, opts, f);
 
 export const getBreakdown = (
   t: ApiTarget,
   period: string,
   dimension: Dimension,
   paging: { limit: number; page: number },
-  signal: AbortSignal,
+  opts: LoadOptions,
   f?: Fetch,
-) => getJson<BreakdownResponse>(t, 'stats/breakdown', { ...periodQuery(period), dimension, ...paging }, signal, f);
+) => getJson<BreakdownResponse>(t, 'stats/breakdown', { ...periodQuery(period), dimension, ...paging }, opts, f);
 
-export const getRealtime = (t: ApiTarget, signal: AbortSignal, f?: Fetch) => getJson<RealtimeResponse>(t, 'stats/realtime', {}, signal, f);
+export const getRealtime = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<RealtimeResponse>(t, 'stats/realtime', {}, opts, f);

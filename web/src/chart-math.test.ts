@@ -72,6 +72,7 @@ describe('timeTickInterval', () => {
     ['hour', 24 * H, 8, utcHour.every(3)],
     ['hour', 24 * H, 3, utcHour.every(12)],
     ['day', 7 * D, 8, utcDay],
+    ['day', 7 * D, 3, utcDay.every(3)],
     ['day', 30 * D, 8, utcWeek],
     ['day', 365 * D, 12, utcMonth],
   ] as const)('%s over %d ms with %d labels', (interval, span, maxTicks, expected) => {

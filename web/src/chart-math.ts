@@ -77,6 +77,7 @@ export function timeTickInterval(interval: Interval, spanMs: number, maxTicks: n
         ? [
             [utcHour.every(1), 3_600_000],
             [utcHour.every(3), 10_800_000],
+            [utcHour.every(4), 14_400_000],
             [utcHour.every(6), 21_600_000],
             [utcHour.every(12), 43_200_000],
             [utcDay, 86_400_000],
@@ -84,6 +85,7 @@ export function timeTickInterval(interval: Interval, spanMs: number, maxTicks: n
         : [
             [utcDay, 86_400_000],
             [utcDay.every(2), 172_800_000],
+            [utcDay.every(3), 259_200_000],
             [utcWeek, 604_800_000],
             [utcMonth, 2_629_800_000],
             [utcMonth.every(3), 7_889_400_000],

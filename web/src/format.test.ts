@@ -47,6 +47,7 @@ describe('change vs previous period', () => {
     ['bounce_rate', 40, 50, -10, 'down', true, '-10 pp'],
     ['bounce_rate', 55.4, 50, 5, 'up', false, '+5 pp'],
     ['visit_duration', 30, 60, -50, 'down', false, '-50%'],
+    ['views_per_visit', 2.23, 2.24, 0, 'flat', null, '0%'],
   ] as const)('%s %d vs %d', (metric, cur, prev, percent, direction, good, text) => {
     const c = changeOf(metric, cur, prev);
     expect(c).toEqual({ percent, direction, good });

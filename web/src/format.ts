@@ -64,7 +64,10 @@ export function changeOf(metric: Metric, current: number, previous: number): Cha
   if (metric === 'bounce_rate') percent = Math.round(current - previous);
   else if (previous === 0) percent = current === 0 ? 0 : null;
   else percent = Math.round(((current - previous) / previous) * 100);
-  const delta = current - previous;
+  // Math.round(-0.4) is -0, which Intl prints as "-0".
+  if (percent === 0) percent = 0;
+  // A change that rounds to 0 is shown as flat: an arrow and a colour would overstate it.
+  const delta = percent === 0 ? 0 : current - previous;
   const direction = delta > 0 ? 'up' : delta < 0 ? 'down' : 'flat';
   const good = direction === 'flat' ? null : (direction === 'up') !== (metric === 'bounce_rate');
   return { percent, direction, good };

@@ -10,7 +10,8 @@ export type FetchStatus = 'initial' | 'loading' | 'ready' | 'error';
 export interface FetchOptions<A extends readonly unknown[], T> {
   /** The arguments; a change (by ===, element-wise) starts a new run before the next render. */
   args: () => A;
-  task: (args: A, signal: AbortSignal) => Promise<T>;
+  /** `fresh` is true for refreshes: they must bypass the browser cache. */
+  task: (args: A, opts: { signal: AbortSignal; fresh: boolean }) => Promise<T>;
   /** Whether these arguments can be fetched at all (e.g. no site yet). */
   enabled?: (args: A) => boolean;
   onComplete?: (value: T) => void;
@@ -38,7 +39,7 @@ export class FetchController<A extends readonly unknown[], T> implements Reactiv
     this.lastArgs = args;
     // New arguments mean the old value describes something else: show the loading state.
     this.value = undefined;
-    void this.run();
+    void this.run(false);
   }
 
   hostDisconnected(): void {
@@ -48,7 +49,7 @@ export class FetchController<A extends readonly unknown[], T> implements Reactiv
   }
 
   /** Runs the task now (also used by refresh timers); resolves when it settles or is superseded. */
-  async run(): Promise<void> {
+  async run(fresh = true): Promise<void> {
     const args = this.lastArgs ?? this.options.args();
     this.abort?.abort();
     if (this.options.enabled && !this.options.enabled(args)) {
@@ -61,7 +62,7 @@ export class FetchController<A extends readonly unknown[], T> implements Reactiv
     this.status = 'loading';
     this.host.requestUpdate();
     try {
-      const value = await this.options.task(args, abort.signal);
+      const value = await this.options.task(args, { signal: abort.signal, fresh });
       if (abort.signal.aborted) return;
       this.value = value;
       this.error = undefined;

@@ -139,9 +139,9 @@ export class WtmBreakdown extends WtmElement {
   private readonly data = new FetchController(this, {
     args: () => [this.api, this.site, this.token, this.period, this.dimension, this.limit] as const,
     enabled: () => this.site !== '',
-    task: (_args, signal) => {
+    task: (_args, opts) => {
       this.moreAbort?.abort();
-      return getBreakdown(this.target, this.period, this.dimension, { limit: this.limit, page: 1 }, signal);
+      return getBreakdown(this.target, this.period, this.dimension, { limit: this.limit, page: 1 }, opts);
     },
     onComplete: (v: BreakdownResponse) => {
       // A refresh starts again at page 1: later pages may have shifted meanwhile.
@@ -173,7 +173,13 @@ export class WtmBreakdown extends WtmElement {
     this.loadingMore = true;
     this.moreError = undefined;
     try {
-      const next = await getBreakdown(this.target, this.period, this.dimension, { limit: this.limit, page: this.page + 1 }, abort.signal);
+      const next = await getBreakdown(
+        this.target,
+        this.period,
+        this.dimension,
+        { limit: this.limit, page: this.page + 1 },
+        { signal: abort.signal },
+      );
       if (abort.signal.aborted) return;
       this.rows = appendPage(this.rows, next.results);
       this.page = next.page;

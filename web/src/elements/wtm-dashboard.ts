@@ -1,5 +1,5 @@
 import { css, html, type PropertyValues } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { Dimension, Metric, Period, SitesResponse } from '../api';
 import { themeStyles } from '../styles';
 import { WtmElement } from '../wtm-element';
@@ -76,7 +76,11 @@ export class WtmDashboard extends WtmElement {
     // Each part owns its refresh timer (passed down via `refresh`).
   }
 
+  /** How many sites the API lists; with several, the picker names the site and the heading is for screen readers only. */
+  @state() private siteCount = 0;
+
   private onSites(e: CustomEvent<SitesResponse>): void {
+    this.siteCount = e.detail.sites.length;
     if (this.site === '' && e.detail.sites[0]) this.site = e.detail.sites[0].site;
   }
 
@@ -94,7 +98,7 @@ export class WtmDashboard extends WtmElement {
 
   override render() {
     return html`<header part="header">
-        <h2>${this.site}</h2>
+        <h2 class=${this.siteCount > 1 ? 'visually-hidden' : ''}>${this.site}</h2>
         <wtm-site-picker
           class="part"
           @wtm-sites=${this.onSites}

@@ -86,7 +86,7 @@ export class WtmKpis extends WtmElement {
   private readonly data = new FetchController(this, {
     args: () => [this.api, this.site, this.token, this.period] as const,
     enabled: () => this.site !== '',
-    task: (_args, signal) => getSummary(this.target, this.period, signal),
+    task: (_args, opts) => getSummary(this.target, this.period, opts),
     onComplete: (v: SummaryResponse) => this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true })),
     onError: (e) => this.reportError(e),
   });

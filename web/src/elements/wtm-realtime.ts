@@ -67,7 +67,7 @@ export class WtmRealtime extends WtmElement {
   private readonly data = new FetchController(this, {
     args: () => [this.api, this.site, this.token] as const,
     enabled: () => this.site !== '',
-    task: (_args, signal) => getRealtime(this.target, signal),
+    task: (_args, opts) => getRealtime(this.target, opts),
     onComplete: (v: RealtimeResponse) => this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true })),
     onError: (e) => this.reportError(e),
   });

@@ -19,7 +19,7 @@ export class WtmSitePicker extends WtmElement {
 
   private readonly data = new FetchController(this, {
     args: () => [this.api, this.token] as const,
-    task: (_args, signal) => getSites({ api: this.api, site: '', token: this.token || undefined }, signal),
+    task: (_args, opts) => getSites({ api: this.api, site: '', token: this.token || undefined }, opts),
     onComplete: (v: SitesResponse) => this.dispatchEvent(new CustomEvent('wtm-sites', { detail: v, bubbles: true, composed: true })),
     onError: (e) => this.reportError(e),
   });

@@ -137,7 +137,7 @@ export class WtmTimeseries extends WtmElement {
   private readonly data = new FetchController(this, {
     args: () => [this.api, this.site, this.token, this.period, this.metric] as const,
     enabled: () => this.site !== '',
-    task: (_args, signal) => getTimeseries(this.target, this.period, [this.metric], signal),
+    task: (_args, opts) => getTimeseries(this.target, this.period, [this.metric], opts),
     onComplete: (v: TimeseriesResponse) => {
       this.active = -1;
       this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true }));
