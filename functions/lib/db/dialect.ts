@@ -12,8 +12,17 @@ export interface SqlStatement {
 
 export interface Dialect {
   kind: DialectKind;
-  /** Insert rows; on a key conflict add the `add` columns to the stored ones. */
-  upsertAdd(table: string, keys: readonly string[], add: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
+  /**
+   * Insert rows; on a key conflict add the `add` columns to the stored ones. Rows hold the values of
+   * `keys`, then `insertOnly` (written on insert, left alone on conflict), then `add`.
+   */
+  upsertAdd(
+    table: string,
+    keys: readonly string[],
+    add: readonly string[],
+    rows: readonly (readonly unknown[])[],
+    insertOnly?: readonly string[],
+  ): SqlStatement;
   /** Insert rows; on a key conflict overwrite the `set` columns. */
   upsertReplace(table: string, keys: readonly string[], set: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
   /** Insert rows; a key conflict is an error (a concurrent writer got there first: retry). */
@@ -58,11 +67,11 @@ export function createDialect(kind: DialectKind): Dialect {
       forUpdate: ' FOR UPDATE',
       insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
       deleteLimit: (table, where, limit) => `DELETE FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)}`,
-      upsertAdd(table, keys, add, rows) {
-        const v = values(keys.length + add.length, rows);
+      upsertAdd(table, keys, add, rows, insertOnly = []) {
+        const v = values(keys.length + insertOnly.length + add.length, rows);
         const set = add.map((c) => `${id(c)} = ${id(c)} + VALUES(${id(c)})`).join(',');
         return {
-          sql: `INSERT INTO ${id(table)} (${cols([...keys, ...add])}) VALUES ${v.sql} ON DUPLICATE KEY UPDATE ${set}`,
+          sql: `INSERT INTO ${id(table)} (${cols([...keys, ...insertOnly, ...add])}) VALUES ${v.sql} ON DUPLICATE KEY UPDATE ${set}`,
           replacements: v.replacements,
         };
       },
@@ -91,11 +100,11 @@ export function createDialect(kind: DialectKind): Dialect {
     insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
     deleteLimit: (table, where, limit) =>
       `DELETE FROM ${id(table)} WHERE rowid IN (SELECT rowid FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)})`,
-    upsertAdd(table, keys, add, rows) {
-      const v = values(keys.length + add.length, rows);
+    upsertAdd(table, keys, add, rows, insertOnly = []) {
+      const v = values(keys.length + insertOnly.length + add.length, rows);
       const set = add.map((c) => `${id(c)} = ${id(c)} + excluded.${id(c)}`).join(',');
       return {
-        sql: `INSERT INTO ${id(table)} (${cols([...keys, ...add])}) VALUES ${v.sql} ON CONFLICT (${cols(keys)}) DO UPDATE SET ${set}`,
+        sql: `INSERT INTO ${id(table)} (${cols([...keys, ...insertOnly, ...add])}) VALUES ${v.sql} ON CONFLICT (${cols(keys)}) DO UPDATE SET ${set}`,
         replacements: v.replacements,
       };
     },
