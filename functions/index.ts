@@ -1,0 +1,201 @@
+/**
+ * The Functions Framework entry of the one container image: registers an `http` function per
+ * target and builds only the one that `FUNCTION_TARGET` (or `--target`) selects, so a query pod
+ * never loads kafkajs or connects to Kafka.
+ *
+ *   functions-framework --target=enrich --source=dist/functions/index.js
+ *
+ * The entry itself answers `GET /healthz` (liveness: the process runs) and `GET /readyz`
+ * (readiness: the function's dependencies answer) and hands every other request to the function.
+ * On SIGTERM/SIGINT it calls `close()` (flushes buffered batches), then exits.
+ */
+import * as ff from '@google-cloud/functions-framework';
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { FunctionFactory, WtmFunction } from './lib/function';
+import { createLogger } from './lib/logger';
+
+export const TARGETS = ['generate', 'enrich', 'aggregate', 'query'] as const;
+export type Target = (typeof TARGETS)[number];
+
+/**
+ * Dynamic imports: each function's code (and its dependencies) is evaluated only when its target is
+ * selected. esbuild keeps these lazy inside the single bundle.
+ */
+const LOADERS: Partial<Record<Target, () => Promise<{ createFunction: FunctionFactory }>>> = {
+  // TODO(deploy): enable each line once functions/<name>/function.ts exists (written in parallel).
+  generate: () => import('./generate/function'),
+  // enrich: () => import('./enrich/function'),
+  // aggregate: () => import('./aggregate/function'),
+  query: () => import('./query/function'),
+};
+
+/** The longest a shutdown may take: below Kubernetes' default 30 s grace period, so we exit before SIGKILL. */
+export const SHUTDOWN_BOUND_MS = 25_000;
+
+export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+
+export function isTarget(value: string | undefined): value is Target {
+  return TARGETS.some((t) => t === value);
+}
+
+/**
+ * The selected target: `FUNCTION_TARGET` first (the image sets it), else the framework's
+ * `--target=x` / `--target x` argument, which the framework does not copy into the environment.
+ */
+export function selectedTarget(env: Readonly<Record<string, string | undefined>>, argv: readonly string[]): string | undefined {
+  if (env.FUNCTION_TARGET !== undefined && env.FUNCTION_TARGET !== '') return env.FUNCTION_TARGET;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a.startsWith('--target=')) return a.slice('--target='.length);
+    if (a === '--target') return argv[i + 1];
+  }
+  return undefined;
+}
+
+type State = { phase: 'starting' } | { phase: 'up'; fn: WtmFunction } | { phase: 'failed'; reason: string } | { phase: 'closing' };
+
+export interface Entry {
+  /** The Functions Framework handler for the selected target. */
+  handler(req: Request, res: Response): Promise<void>;
+  /** Closes the function (once); resolves when its buffers are flushed. */
+  shutdown(): Promise<void>;
+}
+
+/** Builds the request router around a function that is still being created. */
+export function createEntry(created: Promise<WtmFunction>): Entry {
+  let state: State = { phase: 'starting' };
+  const ready = created.then(
+    (fn) => {
+      if (state.phase === 'starting') state = { phase: 'up', fn };
+      return fn;
+    },
+    (err: unknown) => {
+      state = { phase: 'failed', reason: err instanceof Error ? err.message : String(err) };
+      throw err;
+    },
+  );
+  // The rejection is reported by the caller of createEntry; keep it from being "unhandled" here.
+  ready.catch(() => undefined);
+  let closing: Promise<void> | undefined;
+
+  async function handler(req: Request, res: Response): Promise<void> {
+    if (req.method === 'GET' && req.path === HEALTH_PATH) {
+      res.status(200).json({ status: 'ok' });
+      return;
+    }
+    if (req.method === 'GET' && req.path === READY_PATH) {
+      if (state.phase !== 'up') {
+        const reason =
+          state.phase === 'starting' ? 'starting' : state.phase === 'closing' ? 'shutting down' : `failed to start: ${state.reason}`;
+        res.status(503).json({ status: 'unavailable', reason });
+        return;
+      }
+      const r = await state.fn
+        .ready()
+        .catch((err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }));
+      if (r.ok) res.status(200).json({ status: 'ready' });
+      else res.status(503).json({ status: 'unavailable', reason: r.reason });
+      return;
+    }
+    // Requests that arrive while the function is still starting wait for it rather than failing,
+    // so Knative's first request after a scale-from-zero is served.
+    const fn = await ready.catch(() => undefined);
+    if (fn === undefined || state.phase === 'closing') {
+      res.status(503).json({ error: { code: 'unavailable', message: 'function is not available' } });
+      return;
+    }
+    await fn.handle(req, res);
+  }
+
+  function shutdown(): Promise<void> {
+    closing ??= (async () => {
+      const fn = await ready.catch(() => undefined);
+      state = { phase: 'closing' };
+      if (fn !== undefined) await fn.close();
+    })();
+    return closing;
+  }
+
+  return { handler, shutdown };
+}
+
+/** Resolves within `ms` or rejects; the timer does not keep the process alive. */
+export function withinBound<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+    t.unref();
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function main(): void {
+  const target = selectedTarget(process.env, process.argv);
+  const log = createLogger({ name: `entry:${target ?? 'none'}`, level: process.env.LOG_LEVEL });
+  if (!isTarget(target)) {
+    // Registering nothing lets the framework print its own "function not found" and exit.
+    if (target !== undefined) log.error({ target, targets: TARGETS }, 'unknown FUNCTION_TARGET');
+    return;
+  }
+
+  const load = LOADERS[target];
+  if (load === undefined) {
+    log.fatal({ target }, 'this build has no module for the target');
+    process.exit(1);
+  }
+  const created = load().then((m) => m.createFunction(process.env));
+  const entry = createEntry(created);
+  created.catch((err: unknown) => {
+    // A bad configuration or a broken module will not heal by waiting: crash so the pod restarts
+    // with back-off and the reason is in the log.
+    log.fatal({ err }, 'function failed to start');
+    process.exit(1);
+  });
+  for (const t of TARGETS) {
+    // Only the selected target does work; the others are registered so that every target name is
+    // known to the framework (a wrong --target still fails loudly in the framework).
+    if (t === target) ff.http(t, entry.handler);
+    else
+      ff.http(
+        t,
+        (_req: Request, res: Response) => void res.status(404).json({ error: { code: 'not_found', message: `this pod runs ${target}` } }),
+      );
+  }
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down: flushing and closing');
+    withinBound(entry.shutdown(), SHUTDOWN_BOUND_MS).then(
+      () => {
+        log.info('closed cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // The framework installs its own SIGTERM/SIGINT handlers once it listens; they call
+  // process.exit() at once, which would drop aggregate's buffered batch. Remove them as they are added.
+  process.on('newListener', (event: string | symbol, listener: unknown) => {
+    if ((event === 'SIGTERM' || event === 'SIGINT') && listener !== onSignal) {
+      queueMicrotask(() => process.removeListener(event, listener as (...args: unknown[]) => void));
+    }
+  });
+}
+
+main();
