@@ -21,6 +21,8 @@ export interface RunDeps {
   /** Sends ready-made records (malformed ones); required when the simulator emits them. */
   sendRecords?: (topic: string, records: readonly KafkaOutgoing[]) => Promise<void>;
   batchSize: number;
+  /** Publishes in flight at once (the kafkajs publisher coalesces them into larger requests); default 8. */
+  inFlight?: number;
   /** Events per second; 0 = unlimited. */
   rate: number;
   truth?: GroundTruth;
@@ -36,24 +38,31 @@ export async function runGeneration(deps: RunDeps): Promise<Progress> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const started = now();
   const progress: Progress = { events: 0, malformed: 0, elapsedMs: 0 };
+  const window: Promise<void>[] = [];
   for (const batch of inBatches(deps.items, deps.batchSize)) {
     if (deps.signal?.aborted === true) break;
     const events = batch.flatMap((i) => (i.type === 'event' ? [i.event] : []));
     const bad = batch.flatMap((i) => (i.type === 'malformed' ? [i.record] : []));
     if (bad.length > 0 && deps.sendRecords === undefined) throw new Error('malformed records need sendRecords');
-    await deps.publisher.publish(deps.topic, events);
-    if (bad.length > 0) await deps.sendRecords!(deps.topic, bad);
-    // the truth sees only what was handed over durably
-    if (deps.truth !== undefined) for (const i of batch) recordItem(deps.truth, i);
-    progress.events += events.length;
-    progress.malformed += bad.length;
+    const published = Promise.all([
+      deps.publisher.publish(deps.topic, events),
+      bad.length > 0 ? deps.sendRecords!(deps.topic, bad) : undefined,
+    ]).then(() => {
+      // the truth sees only what was handed over durably
+      if (deps.truth !== undefined) for (const i of batch) recordItem(deps.truth, i);
+      progress.events += events.length;
+      progress.malformed += bad.length;
+      progress.elapsedMs = now() - started;
+      deps.onProgress?.({ ...progress });
+    });
+    window.push(published);
+    if (window.length >= (deps.inFlight ?? 8)) await window.shift();
     if (deps.rate > 0) {
       const ahead = (progress.events / deps.rate) * 1000 - (now() - started);
       if (ahead > 0) await sleep(ahead);
     }
-    progress.elapsedMs = now() - started;
-    deps.onProgress?.({ ...progress });
   }
+  await Promise.all(window);
   progress.elapsedMs = now() - started;
   return progress;
 }
