@@ -14,6 +14,9 @@ import { HOSTILE_PAGE, seedSites } from './seed';
 
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const TOKEN = 'e2e-secret-token';
+// Browser steps wait for the page (up to 20 s each in `eventually`); jest's 5 s default is too short.
+jest.setTimeout(120_000);
+
 const KPI_METRICS = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit'] as const;
 
 describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
@@ -209,6 +212,22 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     );
     await page.screenshot({ path: join(ARTIFACTS, 'embed-light.png'), fullPage: true });
 
+    // The nearest lang attribute picks the number format.
+    await page.evaluate(() => {
+      const el = document.createElement('wtm-kpis');
+      el.id = 'german';
+      el.setAttribute('lang', 'de');
+      el.setAttribute('site', 'shop.example');
+      document.body.append(el);
+    });
+    await eventually(
+      () => page.locator('#german [data-metric="bounce_rate"]').textContent(),
+      (v) => expect(v).toBe(formatMetric('bounce_rate', summary.metrics.bounce_rate, 'de')),
+    );
+    expect(formatMetric('bounce_rate', summary.metrics.bounce_rate, 'de')).not.toBe(
+      formatMetric('bounce_rate', summary.metrics.bounce_rate, 'en'),
+    );
+
     const closed = await closedPortUrl();
     await page.evaluate((api) => {
       const el = document.createElement('wtm-kpis');
@@ -220,6 +239,30 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     await eventually(
       () => page.locator('#unreachable [part="error"]').textContent(),
       (v) => expect(v).toBe(`Could not reach the API at ${closed}.`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('live refresh shows new traffic without a reload, past the browser cache', async () => {
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    await page.goto(`${server.url}/?site=blog.example&refresh=5`);
+    const before = await api<SummaryResponse>('stats/summary?site=blog.example&period=7d');
+    await eventually(
+      () => kpiTexts(page),
+      (v) => expect(v).toEqual(expectedKpis(before)),
+    );
+    // More pageviews today, as the aggregate function would add them.
+    await db.sequelize.query(
+      `UPDATE rollups SET pageviews = pageviews + 1000
+       WHERE site_id = (SELECT id FROM sites WHERE hostname = 'blog.example') AND grain = 'd' AND dimension = ''
+       ORDER BY bucket DESC LIMIT 1`,
+    );
+    const after = await api<SummaryResponse>('stats/summary?site=blog.example&period=7d');
+    expect(after.metrics.pageviews).toBe(before.metrics.pageviews + 1000);
+    await eventually(
+      () => kpiTexts(page),
+      (v) => expect(v).toEqual(expectedKpis(after)),
     );
     expect(problems).toEqual([]);
   });
