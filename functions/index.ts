@@ -24,7 +24,7 @@ export type Target = (typeof TARGETS)[number];
 const LOADERS: Partial<Record<Target, () => Promise<{ createFunction: FunctionFactory }>>> = {
   // TODO(deploy): enable each line once functions/<name>/function.ts exists (written in parallel).
   generate: () => import('./generate/function'),
-  // enrich: () => import('./enrich/function'),
+  enrich: () => import('./enrich/function'),
   // aggregate: () => import('./aggregate/function'),
   query: () => import('./query/function'),
 };
