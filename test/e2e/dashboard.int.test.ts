@@ -34,6 +34,7 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
       { hostname: 'shop.example', timezone: 'Europe/Berlin', isPublic: true, scale: 1 },
       { hostname: 'blog.example', timezone: 'UTC', isPublic: true, scale: 0.3 },
       { hostname: 'private.example', timezone: 'America/New_York', isPublic: false, token: TOKEN, scale: 0.5 },
+      { hostname: 'new.example', timezone: 'UTC', isPublic: true, scale: 0 },
     ]);
     server = await startQueryServer(db);
     browser = await launchChromium();
@@ -176,6 +177,14 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
       () => page.locator('wtm-dashboard h2').textContent(),
       (v) => expect(v).toBe(sites.sites[0]?.site),
     );
+
+    // A site without traffic says so in every part instead of drawing zeros.
+    await page.goto(`${server.url}/?site=new.example`);
+    await eventually(
+      () => page.locator('wtm-dashboard [part="empty"]').count(),
+      (v) => expect(v).toBe(2 + 6),
+    );
+    expect(await page.locator('wtm-kpis [part="empty"]').textContent()).toBe('No data for this period');
 
     await page.goto(`${server.url}/?site=private.example`);
     await eventually(

@@ -17,7 +17,7 @@ export interface SeedSite {
   timezone: string;
   isPublic: boolean;
   token?: string;
-  /** Scales all traffic (1 = the main demo site). */
+  /** Scales all traffic (1 = the main demo site, 0 = none at all). */
   scale: number;
 }
 
@@ -116,6 +116,8 @@ export async function seedSites(db: Database, sites: readonly SeedSite[], now = 
       const token_hash = createHash('sha256').update(s.token).digest('hex');
       await qi.bulkInsert('site_tokens', [{ site_id: id, token_hash, label: 'e2e', created_at: now, revoked_at: null }]);
     }
+    // A site registered a moment ago has no traffic yet.
+    if (s.scale === 0) continue;
     const rollups: Record<string, unknown>[] = [];
     const sketches: Record<string, unknown>[] = [];
     const add = (key: Omit<Row, 'value_key'>, counters: Record<string, number>, visitorIds: readonly string[]) => {
