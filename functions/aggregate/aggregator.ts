@@ -23,7 +23,9 @@ import type { ResolvedEvent, Writer } from './writer';
 export interface AggregatorDeps {
   writer: Writer;
   sites: SiteLookup;
-  publisher: Publisher;
+  /** Where rejected events go. Without one (an HTTP function with no Kafka), `handle` stores the good
+   * events and then throws the first EventFormatError, for the adapter to answer 400 (Knative's dead-letter sink). */
+  publisher?: Publisher | undefined;
   topics: Pick<Topics, 'rejected'>;
   logger: Logger;
   now?: () => Date;
@@ -46,6 +48,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
     async handle(batch) {
       const good: ResolvedEvent[] = [];
       const rejected: CloudEvent<RejectedTraffic>[] = [];
+      let firstProblem: EventFormatError | undefined;
       for (const inbound of batch) {
         try {
           const event = decodeEnriched(inbound.decode());
@@ -62,13 +65,14 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
         } catch (e) {
           if (!isEventFormatError(e)) throw e;
           log.info({ where: inbound.where, reason: e.reason }, 'rejected');
+          firstProblem ??= e;
           rejected.push(
             createRejectedEvent({ stage: 'aggregate', reason: e.reason, problems: e.problems, original: inbound.original(), now: now() }),
           );
         }
       }
       const publishRejected = async () => {
-        if (rejected.length === 0) return;
+        if (rejected.length === 0 || deps.publisher === undefined) return;
         try {
           await deps.publisher.publish(deps.topics.rejected, rejected);
         } catch (e) {
@@ -76,6 +80,7 @@ export function createAggregator(deps: AggregatorDeps): Aggregator {
         }
       };
       await Promise.all([deps.writer.add(good), publishRejected()]);
+      if (deps.publisher === undefined && firstProblem !== undefined) throw firstProblem;
       return { stored: good.length, rejected: rejected.length };
     },
   };

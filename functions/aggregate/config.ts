@@ -1,0 +1,46 @@
+/** The aggregate function's environment, read once, validated, frozen (ARCHITECTURE.md "Configuration"). */
+import { TOPIC_PREFIX_PATTERN } from '../../events';
+import { ConfigError, envLogLevel, envOptional, envString, parseBrokers, type Env, type LogLevel } from '../lib/config';
+
+export interface AggregateConfig {
+  /** Empty when unset: then the HTTP function answers 400 for bad events (Knative's dead-letter sink takes them). */
+  kafkaBrokers: readonly string[];
+  databaseUrl: string;
+  topicPrefix: string;
+  /** Flush when this many events are buffered. */
+  flushSize: number;
+  /** ...or when the oldest has waited this long (ms). */
+  flushIntervalMs: number;
+  /** How long a site lookup is cached (ms): a removed site is rejected at most this much later. */
+  siteCacheTtlMs: number;
+  logLevel: LogLevel;
+}
+
+function envInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = envOptional(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new ConfigError(`${name}="${raw.slice(0, 40)}" must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+export function readAggregateConfig(env: Env, opts: { needKafka: boolean }): Readonly<AggregateConfig> {
+  const brokers = envOptional(env, 'KAFKA_BROKERS');
+  if (brokers === undefined && opts.needKafka) {
+    throw new ConfigError('KAFKA_BROKERS is required: a comma-separated list of host:port, e.g. 127.0.0.1:9092');
+  }
+  return Object.freeze({
+    kafkaBrokers: Object.freeze(brokers === undefined ? [] : parseBrokers(brokers)),
+    databaseUrl: envString(env, 'DATABASE_URL', { hint: 'mysql://user:password@host:3306/wtm or sqlite:path/to/file.sqlite' }),
+    topicPrefix: envString(env, 'WTM_TOPIC_PREFIX', {
+      fallback: 'wtm',
+      pattern: TOPIC_PREFIX_PATTERN,
+      hint: 'lower-case letters, digits, . _ -',
+    }),
+    flushSize: envInt(env, 'WTM_AGGREGATE_FLUSH_SIZE', 5000, 1, 100_000),
+    flushIntervalMs: envInt(env, 'WTM_AGGREGATE_FLUSH_MS', 250, 1, 60_000),
+    siteCacheTtlMs: envInt(env, 'WTM_SITE_CACHE_TTL_MS', 30_000, 0, 3_600_000),
+    logLevel: envLogLevel(env),
+  });
+}
