@@ -148,12 +148,36 @@ function cellsOf(site: SeedSite): Map<string, Cell> {
   return cells;
 }
 
-async function insertMany(db: Database, table: string, columns: string[], rows: unknown[][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    const one = `(${columns.map(() => '?').join(',')})`;
-    await db.sequelize.query(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${chunk.map(() => one).join(',')}`, {
-      replacements: chunk.flat(),
+/** Columns of rollups and visitor_sketches in the order the seeders write them. */
+export const ROLLUP_COLUMNS = [
+  'site_id',
+  'grain',
+  'dimension',
+  'bucket',
+  'value_key',
+  'value',
+  'pageviews',
+  'visits',
+  'bounces',
+  'duration_ms',
+  'events',
+  'bot_events',
+];
+export const SKETCH_COLUMNS = ['site_id', 'grain', 'dimension', 'bucket', 'value_key', 'value', 'sketch'];
+
+/** Multi-row INSERTs with bound values, `chunk` rows per statement. */
+export async function insertMany(
+  db: Database,
+  table: string,
+  columns: readonly string[],
+  rows: readonly unknown[][],
+  chunk = 500,
+): Promise<void> {
+  const one = `(${columns.map(() => '?').join(',')})`;
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    await db.sequelize.query(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => one).join(',')}`, {
+      replacements: part.flat(),
     });
   }
 }
@@ -174,27 +198,14 @@ export async function seedSite(
   await insertMany(
     db,
     'rollups',
-    [
-      'site_id',
-      'grain',
-      'dimension',
-      'bucket',
-      'value_key',
-      'value',
-      'pageviews',
-      'visits',
-      'bounces',
-      'duration_ms',
-      'events',
-      'bot_events',
-    ],
+    ROLLUP_COLUMNS,
     cells.map((c) => [...key(c), c.pageviews, c.visits, c.bounces, c.durationMs, c.events, c.botEvents]),
   );
   const sketches = cells.filter((c) => c.visitors.size > 0 && (c.grain !== 'm' || c.dimension === ''));
   await insertMany(
     db,
     'visitor_sketches',
-    ['site_id', 'grain', 'dimension', 'bucket', 'value_key', 'value', 'sketch'],
+    SKETCH_COLUMNS,
     sketches.map((c) => {
       const h = createHll();
       for (const v of c.visitors) h.add(v);
