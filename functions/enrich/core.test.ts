@@ -9,7 +9,7 @@ import {
   type CloudEvent,
   type RawTraffic,
 } from '../../events';
-import { createInProcessBus, inboundFromKafka, type Inbound, type Publisher } from '../lib/bus';
+import { inboundFromKafka, type Inbound, type Publisher } from '../lib/bus';
 import { TransientError } from '../lib/errors';
 import type { GeoIp } from '../lib/geoip';
 import { silentLogger } from '../lib/logger';
@@ -45,6 +45,8 @@ const inbound = (e: CloudEvent<unknown>, where = 'test'): Inbound => inboundFrom
 const badRecord = (value: string, headers: Record<string, string> = {}): Inbound =>
   inboundFromKafka({ key: null, value: Buffer.from(value), headers }, 'bad');
 
+const enricherWith = (publisher: Publisher, topics = { enriched: 'enriched', rejected: 'rejected' }) =>
+  createEnricher({ sites, geo, saltSecret: SECRET, now: () => NOW, publisher, topics, logger: silentLogger });
 const core = () => createEnrichCore({ sites, geo, saltSecret: SECRET, now: () => NOW });
 
 function enriched(o: Outcome) {
@@ -155,21 +157,12 @@ describe('visitor identity', () => {
 
 describe('createEnricher over a batch', () => {
   it('publishes enriched and rejected events, counts every outcome, keeps originals', async () => {
-    const bus = createInProcessBus();
     const seen: Record<string, CloudEvent<unknown>[]> = { enriched: [], rejected: [] };
     const publisher: Publisher = {
       publish: async (topic, events) => void seen[topic]!.push(...events),
       close: async () => undefined,
     };
-    const enricher = createEnricher({
-      sites,
-      geo,
-      saltSecret: SECRET,
-      now: () => NOW,
-      publisher,
-      topics: { enriched: 'enriched', rejected: 'rejected' },
-      logger: silentLogger,
-    });
+    const enricher = enricherWith(publisher);
     const batch = [
       inbound(raw({}, 'a')),
       inbound(raw({ userAgent: 'curl/8.5.0' }, 'b')),
@@ -191,7 +184,6 @@ describe('createEnricher over a batch', () => {
     const all = JSON.stringify(seen.enriched);
     expect(all).not.toContain('8.8.8.8');
     expect(all).not.toContain('Chrome/131');
-    await bus.close();
   });
 
   it('throws when publishing fails, and counts nothing', async () => {
@@ -201,15 +193,7 @@ describe('createEnricher over a batch', () => {
       },
       close: async () => undefined,
     };
-    const enricher = createEnricher({
-      sites,
-      geo,
-      saltSecret: SECRET,
-      now: () => NOW,
-      publisher,
-      topics: { enriched: 'e', rejected: 'r' },
-      logger: silentLogger,
-    });
+    const enricher = enricherWith(publisher);
     await expect(enricher.handleBatch([inbound(raw())])).rejects.toThrow('kafka down');
     expect(enricher.metrics().enriched).toBe(0);
   });
@@ -232,16 +216,7 @@ describe('HTTP adapter', () => {
   }
   const published: string[] = [];
   const okPublisher: Publisher = { publish: async (t, ev) => void published.push(...ev.map(() => t)), close: async () => undefined };
-  const make = (publisher: Publisher) =>
-    createEnricher({
-      sites,
-      geo,
-      saltSecret: SECRET,
-      now: () => NOW,
-      publisher,
-      topics: { enriched: 'enriched', rejected: 'rejected' },
-      logger: silentLogger,
-    });
+  const make = (publisher: Publisher) => enricherWith(publisher);
 
   it.each([
     ['binary', toHttpBinary(raw())],
