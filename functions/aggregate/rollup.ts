@@ -213,39 +213,47 @@ export function applyEvent(s: SessionRow, e: RollupEvent): SessionRow {
 
 const ZERO: Counters = { pageviews: 0, visits: 0, bounces: 0, durationMs: 0, events: 0, botEvents: 0 };
 
-/** Collapses many small additions into one row per bucket key. */
+const COUNTER_NAMES = Object.keys(ZERO) as (keyof Counters)[];
+
+/**
+ * Collapses many small additions into one row per bucket key. Hot path (tens of calls per event):
+ * the map key is built from the raw value and the row object (with its sha1 value key) only on a miss.
+ */
 function createAccumulator() {
   const rollups = new Map<string, RollupDelta>();
   const sketches = new Map<string, { key: BucketKey; ids: Set<string> }>();
   const valueKeys = new Map<string, string>();
-  const keyOf = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): [string, BucketKey] => {
+  const bucketKey = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): BucketKey => {
     let valueKey = valueKeys.get(value);
     if (valueKey === undefined) {
       valueKey = valueKeyOf(value);
       valueKeys.set(value, valueKey);
     }
-    return [`${siteId}|${grain}|${dimension}|${bucket}|${valueKey}`, { siteId, grain, dimension, bucket, valueKey, value }];
+    return { siteId, grain, dimension, bucket, valueKey, value };
   };
   return {
     add(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, c: Partial<Counters>, sign = 1) {
-      const [k, key] = keyOf(siteId, grain, dimension, bucket, value);
+      const k = `${siteId}|${grain}|${dimension}|${bucket}|${value}`;
       let row = rollups.get(k);
       if (row === undefined) {
-        row = { ...key, ...ZERO };
+        row = { ...bucketKey(siteId, grain, dimension, bucket, value), ...ZERO };
         rollups.set(k, row);
       }
-      for (const [name, n] of Object.entries(c) as [keyof Counters, number][]) row[name] += sign * n;
+      for (const name of COUNTER_NAMES) {
+        const n = c[name];
+        if (n !== undefined) row[name] += sign * n;
+      }
     },
     visitor(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, visitorId: string) {
-      const [k, key] = keyOf(siteId, grain, dimension, bucket, value);
+      const k = `${siteId}|${grain}|${dimension}|${bucket}|${value}`;
       let s = sketches.get(k);
       if (s === undefined) {
-        s = { key, ids: new Set() };
+        s = { key: bucketKey(siteId, grain, dimension, bucket, value), ids: new Set() };
         sketches.set(k, s);
       }
       s.ids.add(visitorId);
     },
-    rollups: () => [...rollups.values()].filter((r) => (Object.keys(ZERO) as (keyof Counters)[]).some((c) => r[c] !== 0)),
+    rollups: () => [...rollups.values()].filter((r) => COUNTER_NAMES.some((c) => r[c] !== 0)),
     sketches: () => [...sketches.values()].map(({ key, ids }) => ({ ...key, visitorIds: [...ids].sort() })),
   };
 }
