@@ -156,9 +156,27 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     expect(summary30.metrics.visitors).not.toBe(summary7.metrics.visitors);
     expect(page.url()).toContain('period=30d');
 
+    // Custom range: from the 30-day period's first day to the 7-day period's first day, inclusive.
+    const from = summary30.range.from.slice(0, 10);
+    const to = summary7.range.from.slice(0, 10);
+    await page.locator('wtm-period-picker select').selectOption('custom');
+    await page.locator('wtm-period-picker input[aria-label="From"]').fill(from);
+    await page.locator('wtm-period-picker input[aria-label="To"]').fill(to);
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+    await eventually(
+      () => rows.count(),
+      (v) => expect(v).toBe(days),
+    );
+    const custom = await api<SummaryResponse>(`stats/summary?site=shop.example&from=${from}&to=${to}`);
+    await eventually(
+      () => kpiTexts(page),
+      (v) => expect(v).toEqual(expectedKpis(custom)),
+    );
+    expect(page.url()).toContain(`period=${from}..${to}`);
+
     // Site picker: two public sites are listed, switching shows the other one's figures.
     await page.locator('wtm-site-picker select').selectOption('blog.example');
-    const blog = await api<SummaryResponse>('stats/summary?site=blog.example&period=30d');
+    const blog = await api<SummaryResponse>(`stats/summary?site=blog.example&from=${from}&to=${to}`);
     await eventually(
       () => kpiTexts(page),
       (v) => expect(v).toEqual(expectedKpis(blog)),

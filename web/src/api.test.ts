@@ -1,4 +1,4 @@
-import { ApiError, apiUrl, errorForStatus, getSummary, type Fetch } from './api';
+import { ApiError, apiUrl, errorForStatus, getSummary, periodQuery, type Fetch } from './api';
 
 const target = { api: 'https://stats.example.net/', site: 'example.com' };
 
@@ -67,4 +67,14 @@ describe('getJson', () => {
     const fetchFn: Fetch = async () => new Response('{"error":{"code":"forbidden","message":"forbidden"}}', { status: 403 });
     await expect(getSummary({ ...target, token: 'bad' }, '7d', { signal }, fetchFn)).rejects.toMatchObject({ kind: 'forbidden' });
   });
+});
+
+describe('periodQuery', () => {
+  it.each([
+    ['30d', { period: '30d' }],
+    ['', { period: '7d' }],
+    ['2026-11-01..2026-11-15', { from: '2026-11-01', to: '2026-11-15' }],
+    // Anything else goes to the API as a period, which answers 400 with its own message.
+    ['2026-11-01..', { period: '2026-11-01..' }],
+  ])('%j → %j', (period, query) => expect(periodQuery(period)).toEqual(query));
 });

@@ -187,9 +187,17 @@ export async function getJson<T>(target: ApiTarget, path: string, query: Query, 
   return body as T;
 }
 
-/** Common query of the stats endpoints: a named period. */
+const CUSTOM_RANGE = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/;
+
+/** A custom range as the `period` attribute spells it: `2026-11-01..2026-11-15` (both days inclusive). */
+export function customRange(period: string): { from: string; to: string } | undefined {
+  const m = CUSTOM_RANGE.exec(period);
+  return m?.[1] !== undefined && m[2] !== undefined ? { from: m[1], to: m[2] } : undefined;
+}
+
+/** Common query of the stats endpoints: a named period or `from`/`to` for a custom range. */
 export function periodQuery(period: string): Query {
-  return { period: period || '7d' };
+  return customRange(period) ?? { period: period || '7d' };
 }
 
 export const getSites = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<SitesResponse>(t, 'sites', {}, opts, f);

@@ -23,7 +23,7 @@ export abstract class WtmElement extends ThemedElement {
   @property() site = '';
   /** Bearer token for a private site. */
   @property() token = '';
-  /** `today`, `24h`, `7d`, `30d`, `90d` or `12mo`. */
+  /** `today`, `24h`, `7d`, `30d`, `90d`, `12mo`, or a range `2026-11-01..2026-11-15` (days inclusive, site-local). */
   @property() period = '7d';
   /** Reload every this many seconds (0 = never). */
   @property({ type: Number }) refresh = 0;

@@ -1,6 +1,6 @@
 import { css, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Dimension, Metric, Period, SitesResponse } from '../api';
+import type { Dimension, Metric, SitesResponse } from '../api';
 import { themeStyles } from '../styles';
 import { WtmElement } from '../wtm-element';
 import './wtm-breakdown';
@@ -107,9 +107,9 @@ export class WtmDashboard extends WtmElement {
         <span class="spacer"></span>
         <wtm-realtime class="part"></wtm-realtime>
         <wtm-period-picker
-          .period=${this.period as Period}
+          .period=${this.period}
           .theme=${this.theme}
-          @wtm-period-change=${(e: CustomEvent<{ period: Period }>) => (this.period = e.detail.period)}
+          @wtm-period-change=${(e: CustomEvent<{ period: string }>) => (this.period = e.detail.period)}
         ></wtm-period-picker>
       </header>
       <wtm-kpis
