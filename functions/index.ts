@@ -21,11 +21,10 @@ export type Target = (typeof TARGETS)[number];
  * Dynamic imports: each function's code (and its dependencies) is evaluated only when its target is
  * selected. esbuild keeps these lazy inside the single bundle.
  */
-const LOADERS: Partial<Record<Target, () => Promise<{ createFunction: FunctionFactory }>>> = {
-  // TODO(deploy): enable each line once functions/<name>/function.ts exists (written in parallel).
+const LOADERS: Record<Target, () => Promise<{ createFunction: FunctionFactory }>> = {
   generate: () => import('./generate/function'),
   enrich: () => import('./enrich/function'),
-  // aggregate: () => import('./aggregate/function'),
+  aggregate: () => import('./aggregate/function'),
   query: () => import('./query/function'),
 };
 
@@ -147,12 +146,7 @@ function main(): void {
     return;
   }
 
-  const load = LOADERS[target];
-  if (load === undefined) {
-    log.fatal({ target }, 'this build has no module for the target');
-    process.exit(1);
-  }
-  const created = load().then((m) => m.createFunction(process.env));
+  const created = LOADERS[target]().then((m) => m.createFunction(process.env));
   const entry = createEntry(created);
   created.catch((err: unknown) => {
     // A bad configuration or a broken module will not heal by waiting: crash so the pod restarts

@@ -67,9 +67,9 @@ export function helperDefaults(files: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** Every variable the function at `functions/<name>/function.ts` reads, with the file that reads it. */
-export function envReads(name: string): Map<string, string[]> {
-  const files = moduleGraph(`functions/${name}/function.ts`);
+/** Every variable read by the module graph of `entry` (e.g. functions/query/function.ts), with the files that read it. */
+export function envReads(entry: string): Map<string, string[]> {
+  const files = moduleGraph(entry);
   const defaults = helperDefaults(files);
   const out = new Map<string, string[]>();
   for (const f of files) {

@@ -332,7 +332,7 @@ describe('environment variables: each Service sets exactly what its function rea
   }
 
   it.each(present)('%s', (target) => {
-    const reads = envReads(target);
+    const reads = envReads(`functions/${target}/function.ts`);
     const needed = new Set([...entryReads, ...reads.keys()].filter((v) => !PLATFORM_VARS.has(v)));
     const svc = services.find((s) => s.metadata.name === `wtm-${target}`);
     const set = new Set(envList(container(svc ?? ({} as Resource))).map((e) => str(e.name)));
@@ -342,5 +342,16 @@ describe('environment variables: each Service sets exactly what its function rea
     const unused = [...set].filter((v) => !needed.has(v));
     expect({ unset, unused }).toEqual({ unset: [], unused: [] });
     for (const v of set) expect(PLATFORM_VARS.has(v)).toBe(false);
+  });
+
+  const migrateCli = 'functions/aggregate/migrate-cli.ts';
+  (existsSync(resolve(ROOT, migrateCli)) ? it : it.skip)('the migrate Job sets what the migration CLI reads', () => {
+    const job = (rendered.get('infra/base') ?? []).find((r) => r.kind === 'Job' && r.metadata.name === 'wtm-migrate');
+    const c = container(job ?? ({} as Resource));
+    expect(get(c, 'command')).toEqual(['node', 'dist/functions/migrate-cli.js']);
+    const set = envList(c)
+      .map((e) => str(e.name))
+      .sort();
+    expect(set).toEqual([...envReads(migrateCli).keys()].filter((v) => !PLATFORM_VARS.has(v)).sort());
   });
 });
