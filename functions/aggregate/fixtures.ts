@@ -5,7 +5,9 @@
  */
 import { createEnrichedEvent, type CloudEvent, type EnrichedTraffic } from '../../events';
 import { bucketOf, toLocalMs, type Grain } from '../lib/time';
+import type { Counters } from './rollup';
 
+/** mulberry32: a small seeded PRNG, so every run tests the same events. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -118,14 +120,8 @@ export function buildEvents(opts: { seed: number; sessions: number; sites?: read
   return out;
 }
 
-export interface OracleCounters {
-  pageviews: number;
-  visits: number;
-  bounces: number;
-  durationMs: number;
-  events: number;
-  botEvents: number;
-}
+/** The oracle counts the same counters as the core (only the type is shared). */
+export type OracleCounters = Counters;
 
 export interface Oracle {
   /** `${hostname}|${grain}|${dimension}|${bucket}|${value}` → counters (non-zero rows only) */

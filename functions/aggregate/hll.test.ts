@@ -1,16 +1,5 @@
+import { prng } from './fixtures';
 import { createHll, deserialiseHll, unionHll, SPARSE_MAX, type Hll } from './hll';
-
-/** mulberry32: a small seeded PRNG, so every run tests the same ids. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random 16-hex visitorIds, like enrich's HMAC output. */
 function ids(n: number, seed: number): string[] {
