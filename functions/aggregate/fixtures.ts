@@ -19,6 +19,15 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** A random 16-hex id, like enrich's visitorIds (HMAC output). */
+export function randomHex16(random: () => number): string {
+  const half = () =>
+    Math.floor(random() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
+  return half() + half();
+}
+
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
@@ -66,16 +75,9 @@ export function buildEvents(opts: { seed: number; sessions: number; sites?: read
   const r = prng(opts.seed);
   const sites = opts.sites ?? FIXTURE_SITES;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const hex16 = () =>
-    Math.floor(r() * 2 ** 32)
-      .toString(16)
-      .padStart(8, '0') +
-    Math.floor(r() * 2 ** 32)
-      .toString(16)
-      .padStart(8, '0');
   const start = Date.UTC(2026, 2, 28, 12);
   const out: CloudEvent<EnrichedTraffic>[] = [];
-  const visitors = Array.from({ length: Math.max(1, Math.floor(opts.sessions / 3)) }, hex16);
+  const visitors = Array.from({ length: Math.max(1, Math.floor(opts.sessions / 3)) }, () => randomHex16(r));
   for (let s = 0; s < opts.sessions; s++) {
     const site = pick(sites);
     const [source, referrer, channel] = pick(SOURCES);

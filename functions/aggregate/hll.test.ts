@@ -1,14 +1,10 @@
-import { prng } from './fixtures';
+import { prng, randomHex16 } from './fixtures';
 import { createHll, deserialiseHll, unionHll, SPARSE_MAX, type Hll } from './hll';
 
 /** Random 16-hex visitorIds, like enrich's HMAC output. */
 function ids(n: number, seed: number): string[] {
   const r = prng(seed);
-  const hex = (x: number) =>
-    Math.floor(x * 2 ** 32)
-      .toString(16)
-      .padStart(8, '0');
-  return Array.from({ length: n }, () => hex(r()) + hex(r()));
+  return Array.from({ length: n }, () => randomHex16(r));
 }
 
 function sketchOf(items: readonly string[]): Hll {
@@ -113,14 +109,7 @@ describe('HyperLogLog', () => {
         const r = prng(1000 * n + t);
         const h = createHll();
         for (let i = 0; i < n; i++) {
-          const hex =
-            Math.floor(r() * 2 ** 32)
-              .toString(16)
-              .padStart(8, '0') +
-            Math.floor(r() * 2 ** 32)
-              .toString(16)
-              .padStart(8, '0');
-          h.add(hex);
+          h.add(randomHex16(r));
         }
         errors.push((h.count() - n) / n);
       }
