@@ -33,6 +33,8 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.kafka/'],
 };
 module.exports = {
+  // testTimeout is global in jest (ignored per project): integration suites need minutes.
+  testTimeout: 600000,
   projects: [
     {
       ...common,
@@ -40,6 +42,6 @@ module.exports = {
       testMatch: ['<rootDir>/**/*.test.ts'],
       testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'],
     },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'], testTimeout: 600000 },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/**/*.int.test.ts'] },
   ],
 };

@@ -1,0 +1,123 @@
+/**
+ * `npm start` options: flags first, then environment, then defaults. Parsed and validated once into
+ * a frozen object; a bad value fails before anything starts, naming the flag and the expected form.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TOPIC_PREFIX_PATTERN } from '../../events';
+import { ConfigError, envLogLevel, envOptional, parseBrokers, type Env, type LogLevel } from '../lib/config';
+import { parseDate, parseNumber, parseSites } from '../generate/config';
+import type { SiteSpec } from '../generate/sites';
+
+export interface StartConfig {
+  port: number;
+  host: string;
+  /** Simulated events per second, 0 = no live traffic. */
+  rate: number;
+  sites: readonly SiteSpec[];
+  seed: number;
+  /** Days of history simulated on first start (0 = none). */
+  backfillDays: number;
+  /** End of the simulated history (default: now); with a fixed end and seed the history is reproducible. */
+  backfillEnd?: number;
+  /** Visits per day over all sites in the backfill. */
+  backfillSessionsPerDay: number;
+  /** `sqlite:<file>` or `mysql://…`. */
+  databaseUrl: string;
+  /** Where the embedded default keeps its files (SQLite data, salt secret, demo token). */
+  dataDir: string;
+  kafkaBrokers?: readonly string[];
+  topicPrefix: string;
+  saltSecret?: string;
+  corsOrigins: string;
+  logLevel: LogLevel;
+  /** Print the one-line live status (on when stderr is a TTY, or with --status). */
+  status: boolean;
+}
+
+export const START_HELP = `Usage: npm start -- [options]
+
+Runs WebTrafficMonitor in one process: generate (simulated traffic), enrich, aggregate and query,
+with the dashboard on http://localhost:<port>/. By default on an in-process bus and a SQLite file;
+KAFKA_BROKERS switches the bus to Kafka, DATABASE_URL=mysql://… switches storage to MySQL.
+
+  --port <n>              HTTP port of the dashboard and API (env PORT, default 8080)
+  --host <addr>           address to listen on (env HOST, default 127.0.0.1)
+  --rate <n>              simulated events per second, 0 = none (env WTM_RATE, default 10)
+  --sites <a,b>           demo sites to simulate (env WTM_SITES, default all demo sites)
+  --seed <n>              simulator seed (env WTM_SEED, default 42)
+  --backfill-days <n>     days of history simulated on first start, 0 = none (env WTM_BACKFILL_DAYS, default 30)
+  --backfill-visits <n>   visits per day in that history (env WTM_BACKFILL_VISITS, default 600)
+  --backfill-end <time>   end of that history, ISO 8601 (default: now); fixed end + seed = reproducible history
+  --data <dir>            folder for the SQLite file, salt secret and demo token (env WTM_DATA_DIR, default .data)
+  --status / --no-status  one-line live status on stderr (default: when stderr is a terminal)
+  -h, --help              this help
+
+Environment: DATABASE_URL (default sqlite:<data>/wtm.sqlite), KAFKA_BROKERS (host:port,…),
+WTM_TOPIC_PREFIX (default wtm), WTM_SALT_SECRET (default: a random secret kept in <data>/salt.secret),
+WTM_CORS_ORIGINS, LOG_LEVEL (default warn for npm start).`;
+
+export type ParsedStart = { help: true } | { help: false; config: Readonly<StartConfig> };
+
+export function parseStartConfig(argv: readonly string[], env: Env, isTty: boolean): ParsedStart {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        rate: { type: 'string' },
+        sites: { type: 'string' },
+        seed: { type: 'string' },
+        'backfill-days': { type: 'string' },
+        'backfill-visits': { type: 'string' },
+        'backfill-end': { type: 'string' },
+        data: { type: 'string' },
+        status: { type: 'boolean' },
+        'no-status': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\nRun \`npm start -- --help\` for the options.`);
+  }
+  const v = parsed.values;
+  if (v.help === true) return { help: true };
+  const pick = (flag: string | undefined, name: string) => flag ?? envOptional(env, name);
+  const port = parseNumber(pick(v.port, 'PORT'), '--port', { min: 0, max: 65535, integer: true }) ?? 8080;
+  const dataDir = resolve(pick(v.data, 'WTM_DATA_DIR') ?? '.data');
+  const databaseUrl = envOptional(env, 'DATABASE_URL') ?? `sqlite:${resolve(dataDir, 'wtm.sqlite')}`;
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(
+      `DATABASE_URL must be mysql://user:password@host:3306/database or sqlite:path (got "${databaseUrl.slice(0, 40)}…")`,
+    );
+  }
+  const brokers = envOptional(env, 'KAFKA_BROKERS');
+  const topicPrefix = envOptional(env, 'WTM_TOPIC_PREFIX') ?? 'wtm';
+  if (!TOPIC_PREFIX_PATTERN.test(topicPrefix))
+    throw new ConfigError(`WTM_TOPIC_PREFIX="${topicPrefix}" is invalid: lower-case letters, digits, . _ -`);
+  const host = pick(v.host, 'HOST') ?? '127.0.0.1';
+  const config: StartConfig = {
+    port,
+    host,
+    rate: parseNumber(pick(v.rate, 'WTM_RATE'), '--rate', { min: 0, max: 100_000 }) ?? 10,
+    sites: parseSites(pick(v.sites, 'WTM_SITES')),
+    seed: parseNumber(pick(v.seed, 'WTM_SEED'), '--seed', { min: 0, max: 2 ** 31, integer: true }) ?? 42,
+    backfillDays: parseNumber(pick(v['backfill-days'], 'WTM_BACKFILL_DAYS'), '--backfill-days', { min: 0, max: 366, integer: true }) ?? 30,
+    backfillSessionsPerDay:
+      parseNumber(pick(v['backfill-visits'], 'WTM_BACKFILL_VISITS'), '--backfill-visits', { min: 1, max: 1_000_000, integer: true }) ?? 600,
+    ...(v['backfill-end'] === undefined ? {} : { backfillEnd: parseDate(v['backfill-end'], '--backfill-end').getTime() }),
+    databaseUrl,
+    dataDir,
+    ...(brokers === undefined ? {} : { kafkaBrokers: parseBrokers(brokers) }),
+    topicPrefix,
+    ...(envOptional(env, 'WTM_SALT_SECRET') === undefined ? {} : { saltSecret: envOptional(env, 'WTM_SALT_SECRET') }),
+    corsOrigins: envOptional(env, 'WTM_CORS_ORIGINS') ?? '',
+    logLevel: envOptional(env, 'LOG_LEVEL') === undefined ? 'warn' : envLogLevel(env),
+    status: v['no-status'] === true ? false : v.status === true ? true : isTty,
+  };
+  return { help: false, config: Object.freeze(config) };
+}
