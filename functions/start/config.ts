@@ -47,7 +47,7 @@ KAFKA_BROKERS switches the bus to Kafka, DATABASE_URL=mysql://… switches stora
   --sites <a,b>           demo sites to simulate (env WTM_SITES, default all demo sites)
   --seed <n>              simulator seed (env WTM_SEED, default 42)
   --backfill-days <n>     days of history simulated on first start, 0 = none (env WTM_BACKFILL_DAYS, default 30)
-  --backfill-visits <n>   visits per day in that history (env WTM_BACKFILL_VISITS, default 600)
+  --backfill-visits <n>   visits per day in that history (env WTM_BACKFILL_VISITS, default 300)
   --backfill-end <time>   end of that history, ISO 8601 (default: now); fixed end + seed = reproducible history
   --data <dir>            folder for the SQLite file, salt secret and demo token (env WTM_DATA_DIR, default .data)
   --status / --no-status  one-line live status on stderr (default: when stderr is a terminal)
@@ -108,7 +108,7 @@ export function parseStartConfig(argv: readonly string[], env: Env, isTty: boole
     seed: parseNumber(pick(v.seed, 'WTM_SEED'), '--seed', { min: 0, max: 2 ** 31, integer: true }) ?? 42,
     backfillDays: parseNumber(pick(v['backfill-days'], 'WTM_BACKFILL_DAYS'), '--backfill-days', { min: 0, max: 366, integer: true }) ?? 30,
     backfillSessionsPerDay:
-      parseNumber(pick(v['backfill-visits'], 'WTM_BACKFILL_VISITS'), '--backfill-visits', { min: 1, max: 1_000_000, integer: true }) ?? 600,
+      parseNumber(pick(v['backfill-visits'], 'WTM_BACKFILL_VISITS'), '--backfill-visits', { min: 1, max: 1_000_000, integer: true }) ?? 300,
     ...(v['backfill-end'] === undefined ? {} : { backfillEnd: parseDate(v['backfill-end'], '--backfill-end').getTime() }),
     databaseUrl,
     dataDir,

@@ -1,0 +1,129 @@
+/**
+ * The same `npm start` path on the real services: with KAFKA_BROKERS and DATABASE_URL=mysql://… it
+ * runs the kafkajs runners and stores into MySQL/MariaDB, and the history it simulates (fixed end and
+ * seed, so reproducible) is counted exactly as the simulator's ground truth says — in SQL and through the API.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RawTraffic } from '../../events';
+import { dimensionsOf } from '../../functions/enrich/classify';
+import { createGroundTruth, recordItem } from '../../functions/generate/ground-truth';
+import { createSimulator } from '../../functions/generate/simulator';
+import { DEMO_SITES } from '../../functions/generate/sites';
+import { createDatabase } from '../../functions/lib/db';
+import { openGeoIp } from '../../functions/lib/geoip';
+import { localDate, DAY_MS, HOUR_MS } from '../../functions/lib/time';
+import { compareWithTruth, formatMismatches, type Mismatch } from '../pipeline/compare';
+import { describeWithServices } from '../services';
+import { getJson, startProduct, waitFor, type StartedProcess } from './harness';
+
+const SEED = 7;
+const DAYS = 2;
+const VISITS_PER_DAY = 400;
+
+describeWithServices('npm start on Kafka and MySQL', ['kafka', 'mysql'], (services) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wtm-start-svc-'));
+  let running: StartedProcess | undefined;
+
+  afterAll(async () => {
+    if (running !== undefined) await running.stop('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('counts its simulated history exactly as the ground truth', async () => {
+    const { brokers, databaseUrl, topicPrefix } = services();
+    const end = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const from = end - DAYS * DAY_MS;
+
+    // the truth of exactly what npm start's backfill simulates (same seed, sites, range and rate)
+    const geo = await openGeoIp();
+    const truth = createGroundTruth({ sites: DEMO_SITES, dimensionsOf: (raw: RawTraffic) => dimensionsOf(raw, geo) });
+    let sent = 0;
+    for (const item of createSimulator({
+      seed: SEED,
+      sites: DEMO_SITES,
+      from: new Date(from),
+      to: new Date(end),
+      sessionsPerDay: VISITS_PER_DAY,
+      geoip: geo,
+    })) {
+      recordItem(truth, item);
+      if (item.type === 'event') sent++;
+    }
+    const expected = truth.toJSON();
+
+    running = await startProduct(
+      [
+        '--port',
+        '0',
+        '--data',
+        dataDir,
+        '--rate',
+        '0',
+        '--seed',
+        String(SEED),
+        '--backfill-days',
+        String(DAYS),
+        '--backfill-visits',
+        String(VISITS_PER_DAY),
+        '--backfill-end',
+        new Date(end).toISOString(),
+        '--no-status',
+      ],
+      {
+        KAFKA_BROKERS: brokers.join(','),
+        DATABASE_URL: databaseUrl,
+        WTM_TOPIC_PREFIX: topicPrefix,
+        WTM_SALT_SECRET: 'start-services-test-secret',
+      },
+    );
+    expect(running.output()).toMatch(/transport: Kafka/);
+    expect(running.output()).toMatch(/storage: MySQL/);
+    await waitFor(
+      'backfill generated',
+      async () => (/backfill: [\d,]+ events generated/.test(running!.output()) ? true : undefined),
+      180_000,
+    );
+    expect(running.output()).toContain(`backfill: ${sent.toLocaleString('en')} events generated`);
+
+    const db = createDatabase({ url: databaseUrl });
+    try {
+      let mismatches: Mismatch[] = [];
+      await waitFor(
+        'SQL to match the ground truth',
+        async () => {
+          mismatches = await compareWithTruth(db, expected, { sessions: true });
+          return mismatches.length === 0 ? true : undefined;
+        },
+        240_000,
+        2000,
+      ).catch(() => undefined);
+      if (mismatches.length > 0) throw new Error(`npm start on Kafka/MySQL differs from the truth:\n${formatMismatches(mismatches)}`);
+    } finally {
+      await db.close();
+    }
+
+    // and the API says the same (public sites; whole site-local days of the range)
+    for (const site of DEMO_SITES.filter((s) => s.isPublic)) {
+      const q = `site=${site.hostname}&from=${localDate(from, site.timezone)}&to=${localDate(end - 1, site.timezone)}`;
+      const summary = await getJson<{ metrics: { pageviews: number; visits: number; events: number } }>(
+        `${running.url}api/v1/stats/summary?${q}`,
+      );
+      const t = expected.sites[site.hostname]!.totals;
+      expect({
+        site: site.hostname,
+        pageviews: summary.metrics.pageviews,
+        visits: summary.metrics.visits,
+        events: summary.metrics.events,
+      }).toEqual({
+        site: site.hostname,
+        pageviews: t.pageviews,
+        visits: t.visits,
+        events: t.events,
+      });
+    }
+    await running.stop('SIGINT');
+    expect(running.output()).toMatch(/stopped; data kept in MySQL/);
+  });
+});
