@@ -7,3 +7,4 @@ export * from './cloudevent';
 export * from './kafka';
 export * from './http';
 export * from './codec';
+export * from './vocabulary';

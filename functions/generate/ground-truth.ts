@@ -4,6 +4,7 @@
  * `dimensionsOf` (enrich's own pure function), so truth and pipeline name things identically.
  */
 import type { CloudEvent, RawTraffic, RejectReason } from '../../events';
+import { SESSION_DIMENSIONS, type SessionDimension } from '../../events/vocabulary';
 import { localDate } from '../lib/time';
 import type { MalformedRecord } from './malformed';
 
@@ -24,22 +25,7 @@ export interface TruthDimensions {
 
 export type DimensionsOf = (raw: RawTraffic) => TruthDimensions;
 
-/** Dimensions of a visit: those of its first event (entry/exit: its first/last pageview). */
-export const SESSION_DIMENSIONS = [
-  'entry_page',
-  'exit_page',
-  'source',
-  'referrer',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'country',
-  'browser',
-  'os',
-  'device',
-] as const;
-export type SessionDimension = (typeof SESSION_DIMENSIONS)[number];
+export { SESSION_DIMENSIONS, type SessionDimension };
 
 const FIELD: Record<Exclude<SessionDimension, 'entry_page' | 'exit_page'>, keyof TruthDimensions> = {
   source: 'source',

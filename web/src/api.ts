@@ -4,31 +4,28 @@
  * `ApiError` whose `message` is what the dashboard shows the reader.
  */
 
-export const PERIODS = ['today', '24h', '7d', '30d', '90d', '12mo'] as const;
-export type Period = (typeof PERIODS)[number];
+import {
+  DIMENSIONS,
+  INTERVALS,
+  PERIODS,
+  type Dimension,
+  type Interval,
+  type Metric as ApiMetric,
+  type PeriodName as Period,
+} from '../../events/vocabulary';
 
-export const METRICS = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration', 'views_per_visit'] as const;
+export { DIMENSIONS, INTERVALS, PERIODS, type Dimension, type Interval, type Period };
+
+/** The metrics the dashboard shows (the API has `events` and `bot_events` too). */
+export const METRICS = [
+  'visitors',
+  'pageviews',
+  'visits',
+  'bounce_rate',
+  'visit_duration',
+  'views_per_visit',
+] as const satisfies readonly ApiMetric[];
 export type Metric = (typeof METRICS)[number];
-
-export const DIMENSIONS = [
-  'page',
-  'entry_page',
-  'exit_page',
-  'source',
-  'referrer',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'country',
-  'browser',
-  'os',
-  'device',
-  'event',
-] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-export type Interval = 'minute' | 'hour' | 'day';
 
 /** Narrows a string from an attribute or a form control to one of a closed list. */
 export function isOneOf<T extends string>(list: readonly T[], s: string): s is T {
