@@ -1,0 +1,163 @@
+/**
+ * Acceptance test of the whole pipeline (issue 3) on its kafkajs adapters: a seeded run of 100,000
+ * events over three sites (New York, Berlin, Kolkata) and five days, with bots and malformed records,
+ * is produced to the real Kafka by generate's runner, enriched by the enrich runner, aggregated by
+ * the aggregate runner into MariaDB — and every figure in SQL equals the simulator's ground truth
+ * (visitors within the HLL's error). Then the whole raw stream is delivered a second time and
+ * nothing changes. The query API answers the same numbers.
+ */
+import { ENRICH_GROUP_ID, createEnricherFromConfig, startEnrichRunner } from '../../functions/enrich/runner';
+import { readEnrichConfig } from '../../functions/enrich/config';
+import { AGGREGATE_GROUP_ID, startAggregateRunner } from '../../functions/aggregate/runner';
+import { createAggregateStage, type AggregateStage } from '../../functions/aggregate/stage';
+import type { Enricher } from '../../functions/enrich/core';
+import type { Database } from '../../functions/lib/db';
+import { createKafkaPublisher, type KafkaPublisher, type RunningConsumer } from '../../functions/lib/kafka';
+import { createQueryHandler } from '../../functions/query/handler';
+import { createSiteRegistry } from '../../functions/sites/registry';
+import { describeWithServices } from '../services';
+import { compareWithTruth, formatMismatches } from './compare';
+import {
+  SALT_SECRET,
+  checkRejected,
+  createWorkload,
+  prepareDatabase,
+  produceRaw,
+  readTopic,
+  testLogger,
+  waitForGroups,
+  type Workload,
+} from './harness';
+
+const COUNT = 100_000;
+
+describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['kafka', 'mysql'], (services) => {
+  let workload: Workload;
+  let db: Database;
+  let publisher: KafkaPublisher;
+  let enricher: Enricher;
+  let enrichDb: Database;
+  let stage: AggregateStage;
+  const consumers: RunningConsumer[] = [];
+  // group ids are cluster-wide: the suite's own, so no other process joins its groups
+  const enrichGroup = () => `${services().topicPrefix}.${ENRICH_GROUP_ID}`;
+  const aggregateGroup = () => `${services().topicPrefix}.${AGGREGATE_GROUP_ID}`;
+  const groups = () => {
+    const { topics } = services();
+    return [
+      { label: 'enrich', groupId: enrichGroup(), topic: topics.raw },
+      { label: 'aggregate', groupId: aggregateGroup(), topic: topics.enriched },
+    ];
+  };
+  const progress = () =>
+    `enrich ${JSON.stringify(enricher.metrics())}, aggregate writer ${JSON.stringify(stage.writer.stats())}; workload ${workload.describe()}`;
+
+  beforeAll(async () => {
+    const s = services();
+    workload = await createWorkload({ seed: 20261128, count: COUNT, days: 5, malformedShare: 0.01 });
+    db = await prepareDatabase(s.databaseUrl);
+    const logger = testLogger('pipeline');
+    // The runners as main.ts wires them, with the suite's topics and database.
+    const config = readEnrichConfig(
+      { KAFKA_BROKERS: s.brokers.join(','), DATABASE_URL: s.databaseUrl, WTM_SALT_SECRET: SALT_SECRET, WTM_TOPIC_PREFIX: s.topicPrefix },
+      { needKafka: true },
+    );
+    publisher = createKafkaPublisher({ brokers: s.brokers, clientId: 'wtm-enrich', logger, compression: 'gzip' });
+    ({ enricher, db: enrichDb } = await createEnricherFromConfig(config, { publisher, logger }));
+    stage = await createAggregateStage({
+      db: s.databaseUrl,
+      publisher,
+      topics: s.topics,
+      logger,
+      // no prune while the suite runs: the simulated days lie up to five days back
+      writer: { pruneIntervalMs: 0 },
+    });
+    consumers.push(await startEnrichRunner({ brokers: s.brokers, enricher, topic: s.topics.raw, logger, groupId: enrichGroup() }));
+    consumers.push(
+      await startAggregateRunner({ brokers: s.brokers, topics: s.topics, aggregator: stage.aggregator, logger, groupId: aggregateGroup() }),
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const c of consumers) await c.stop().catch(() => undefined);
+    await stage?.close().catch(() => undefined);
+    await publisher?.close().catch(() => undefined);
+    await enrichDb?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+  }, 120_000);
+
+  it(`counts ${COUNT.toLocaleString('en-US')} events exactly as the ground truth`, async () => {
+    const s = services();
+    const sent = await produceRaw({ brokers: s.brokers, topic: s.topics.raw, items: workload.recording(), truth: workload.truth });
+    expect(sent.events).toBe(COUNT);
+    await waitForGroups(s.brokers, groups(), { timeoutMs: 480_000, progress });
+
+    const truth = workload.truth.toJSON();
+    const mismatches = await compareWithTruth(db, truth);
+    if (mismatches.length > 0) throw new Error(`${formatMismatches(mismatches)}\nworkload: ${workload.describe()}`);
+    // the workload really covers what the test claims
+    expect(Object.keys(truth.sites)).toHaveLength(3);
+    for (const site of Object.values(truth.sites)) {
+      expect(Object.keys(site.days).length).toBeGreaterThanOrEqual(5);
+      expect(site.totals.botEvents).toBeGreaterThan(0);
+      expect(site.totals.events).toBeGreaterThan(0);
+    }
+    expect(truth.malformed.total).toBe(workload.malformed.length);
+    expect(Object.keys(truth.malformed.byKind).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('writes every malformed record to the rejected topic with its reason and its payload verbatim, and nothing else', async () => {
+    const s = services();
+    const rejected = await readTopic(s.brokers, s.topics.rejected);
+    const problems = checkRejected(rejected, workload.malformed, { copies: 1, transport: 'kafka' });
+    expect(problems).toEqual([]);
+    expect(rejected.length).toBe(workload.malformed.length);
+    expect(workload.malformed.some((m) => m.reason === 'unknown_site')).toBe(true);
+  });
+
+  it('answers the same numbers through the query API (summary and page breakdown)', async () => {
+    const truth = workload.truth.toJSON();
+    const handler = createQueryHandler({ db });
+    const registry = createSiteRegistry(db);
+    for (const site of Object.values(truth.sites)) {
+      const days = Object.keys(site.days).sort();
+      const range = `site=${site.site}&from=${days[0]}&to=${days[days.length - 1]}`;
+      // private sites need a token (public ones do not check it)
+      const headers = { authorization: `Bearer ${await registry.createToken(site.site, 'pipeline test')}` };
+      const summary = await handler.handle({ method: 'GET', url: `/api/v1/stats/summary?${range}`, headers });
+      expect(summary.status).toBe(200);
+      const m = (JSON.parse(String(summary.body)) as { metrics: Record<string, number> }).metrics;
+      const t = site.totals;
+      expect({ pageviews: m.pageviews, visits: m.visits, events: m.events, bot_events: m.bot_events }).toEqual({
+        pageviews: t.pageviews,
+        visits: t.visits,
+        events: t.events,
+        bot_events: t.botEvents,
+      });
+      expect(m.bounce_rate).toBeCloseTo(Math.round((t.bounces / t.visits) * 1000) / 10, 5);
+      expect(Math.abs(m.visitors! - t.visitors)).toBeLessThanOrEqual(t.visitors * 0.02);
+
+      const breakdown = await handler.handle({ method: 'GET', url: `/api/v1/stats/breakdown?${range}&dimension=page&limit=100`, headers });
+      expect(breakdown.status).toBe(200);
+      const results = (JSON.parse(String(breakdown.body)) as { results: { value: string; pageviews: number }[] }).results;
+      const want = Object.fromEntries(
+        Object.entries(site.dimensions.page).map(([page, c]) => [page === '' ? '(none)' : page, c.pageviews]),
+      );
+      expect(Object.fromEntries(results.map((r) => [r.value, r.pageviews]))).toEqual(want);
+    }
+  });
+
+  it('gives the same numbers when the whole raw stream is delivered a second time', async () => {
+    const s = services();
+    const before = stage.writer.stats();
+    // the same seed and options: the same ids, so every event is a duplicate downstream
+    await produceRaw({ brokers: s.brokers, topic: s.topics.raw, items: workload.items });
+    await waitForGroups(s.brokers, groups(), { timeoutMs: 480_000, progress });
+    const after = stage.writer.stats();
+    expect(after.written).toBe(before.written);
+    const mismatches = await compareWithTruth(db, workload.truth.toJSON());
+    if (mismatches.length > 0) throw new Error(`after redelivery: ${formatMismatches(mismatches)}\nworkload: ${workload.describe()}`);
+    const rejected = await readTopic(s.brokers, s.topics.rejected);
+    expect(checkRejected(rejected, workload.malformed, { copies: 2, transport: 'kafka' })).toEqual([]);
+  });
+});
