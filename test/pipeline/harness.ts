@@ -6,14 +6,7 @@
  * rejected topic against the malformed records that were sent.
  */
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import {
-  assertAttributes,
-  decodeRejected,
-  type CloudEvent,
-  type RawTraffic,
-  type RejectedTraffic,
-  type RejectReason,
-} from '../../events';
+import { assertAttributes, decodeRejected, type CloudEvent, type RawTraffic, type RejectedTraffic, type RejectReason } from '../../events';
 import { dimensionsOf } from '../../functions/enrich/classify';
 import { createGroundTruth, type GroundTruth } from '../../functions/generate/ground-truth';
 import { createRecordSender } from '../../functions/generate/record-sender';
