@@ -31,9 +31,16 @@ const httpUrl = text(LIMITS.maxUrlLength).refine(isHttpUrl, { message: 'must be 
 const timestamp = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z' });
 
 const propValue = z.union([text(LIMITS.maxPropValueLength), z.number().finite(), z.boolean()]);
+// zod's record drops a `__proto__` key without a word (no pollution, but the prop would vanish):
+// refuse it, so nothing is silently lost.
 const props = z
-  .record(text(LIMITS.maxPropKeyLength).min(1), propValue)
-  .refine((o) => Object.keys(o).length <= LIMITS.maxPropKeys, { message: `at most ${LIMITS.maxPropKeys} props` });
+  .unknown()
+  .refine((o) => !(typeof o === 'object' && o !== null && Object.hasOwn(o, '__proto__')), { message: 'must not have a __proto__ key' })
+  .pipe(
+    z
+      .record(text(LIMITS.maxPropKeyLength).min(1), propValue)
+      .refine((o) => Object.keys(o).length <= LIMITS.maxPropKeys, { message: `at most ${LIMITS.maxPropKeys} props` }),
+  );
 
 const eventName = text(LIMITS.maxNameLength).min(1);
 const sessionId = z
