@@ -15,6 +15,12 @@ export interface AggregateRunnerOptions {
   /** Records per handler call (default 5000, one flush). Sub-batches of concurrent partitions share flushes. */
   maxBatch?: number;
   fromBeginning?: boolean;
+  /**
+   * Partitions handled at once (default 4): their sub-batches meet in the writer's buffer and share one
+   * flush (one transaction). With 1, each partition's batch waits for its own flush (and for the flush
+   * timer when it is smaller than a flush).
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export function startAggregateRunner(opts: AggregateRunnerOptions): Promise<RunningConsumer> {
@@ -26,6 +32,7 @@ export function startAggregateRunner(opts: AggregateRunnerOptions): Promise<Runn
     topic: opts.topics.enriched,
     maxBatch: opts.maxBatch ?? 5000,
     fromBeginning: opts.fromBeginning ?? true,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 4,
     handler: async (batch) => {
       await opts.aggregator.handle(batch);
     },

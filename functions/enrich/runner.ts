@@ -24,6 +24,8 @@ export interface EnrichRunnerOptions {
   groupId?: string;
   fromBeginning?: boolean;
   maxBatch?: number;
+  /** Partitions handled at once (default 4): their publishes coalesce into fewer, larger produce requests. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export function startEnrichRunner(opts: EnrichRunnerOptions): Promise<RunningConsumer> {
@@ -36,6 +38,7 @@ export function startEnrichRunner(opts: EnrichRunnerOptions): Promise<RunningCon
     logger: opts.logger,
     fromBeginning: opts.fromBeginning ?? true,
     maxBatch: opts.maxBatch ?? 500,
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 4,
   });
 }
 

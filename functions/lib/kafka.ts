@@ -207,6 +207,12 @@ export interface RunConsumerOptions extends KafkaClientOptions {
   attempts?: number;
   /** First retry delay (ms), doubled per attempt up to 5 s (default 250). */
   retryDelayMs?: number;
+  /**
+   * Partitions whose batches are handled at the same time (kafkajs `partitionsConsumedConcurrently`,
+   * default 1). Offsets stay ordered per partition; concurrent sub-batches let a batching handler
+   * (the aggregate writer, the coalescing publisher) put several partitions into one flush or request.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface RunningConsumer {
@@ -307,6 +313,7 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<RunningCons
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning ?? false });
   await consumer.run({
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
@@ -319,7 +326,7 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<RunningCons
       }
     },
   });
-  log.info({ maxBatch }, 'consumer running');
+  log.info({ maxBatch, partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1 }, 'consumer running');
 
   return {
     async stop() {
