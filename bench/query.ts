@@ -23,13 +23,9 @@ import { createQueryHandler } from '../functions/query/handler';
 import { ROLLUP_COLUMNS, SKETCH_COLUMNS, insertMany } from '../functions/query/testing/seed';
 import { createTestDatabase } from '../test/services';
 
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-}
+import type { Figure } from './figure';
+
+export type { Figure };
 
 const DAYS = 90;
 const PAGEVIEWS_PER_DAY = 1_000_000;

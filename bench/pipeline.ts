@@ -1,0 +1,217 @@
+/**
+ * Pipeline throughput: generate → Kafka → enrich → Kafka → aggregate → MariaDB with the product's
+ * kafkajs runners on the local broker and database, for a fixed seeded workload (BENCH_EVENTS,
+ * default 1,000,000 valid raw events of the demo sites).
+ *
+ *   npx tsx bench/pipeline.ts                 BENCH_EVENTS=100000 npx tsx bench/pipeline.ts
+ *
+ * Three passes over the same events, each on fresh topics (4 partitions) and a fresh database:
+ *   1. baseline: the same serialised records (toKafkaMessage bytes) produced with a plain kafkajs
+ *      producer (acks=all, no compression, 4 requests in flight), then consumed from the beginning by a
+ *      plain consumer whose eachBatch does nothing but count;
+ *   2. staged: each product stage alone, so its rate is its own: the generate publisher fills the raw
+ *      topic, then enrich drains it, then aggregate drains the enriched topic;
+ *   3. concurrent: both runners up first, then the generate publisher; end to end = events / time from
+ *      the first publish to the last event stored: the sustained rate of the whole pipeline, where the
+ *      three stages share the machine's cores as they would share a node.
+ * Consumer rates run from the moment the group is joined (kafkajs' join takes seconds and is not throughput).
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { toKafkaMessage, type CloudEvent, type KafkaOutgoing, type RawTraffic } from '../events';
+import { runGeneration } from '../functions/generate/run';
+import { DEMO_SITES } from '../functions/generate/sites';
+import { createKafkaPublisher, type Compression } from '../functions/lib/kafka';
+import { silentLogger } from '../functions/lib/logger';
+import { createTestTopics } from '../test/services';
+import { main, rate, figure, until, type Figure } from './figure';
+import { benchEnv, createScratch, seededWorkload, startAggregate, startEnrich, type BenchEnv, type StageOptions } from './harness';
+
+const timeoutFor = (n: number) => 120_000 + n * 2; // 2 ms per event: far beyond any sane rate, so only a hang trips it
+
+async function baseline(env: BenchEnv, events: readonly CloudEvent<RawTraffic>[]): Promise<{ produce: number; consume: number }> {
+  const messages: KafkaOutgoing[] = events.map((e) => toKafkaMessage(e));
+  const t = await createTestTopics(env.brokers, `wtm.bench.base.${Date.now().toString(36)}`, 4);
+  const kafka = new Kafka({ clientId: 'bench-baseline', brokers: env.brokers, logLevel: logLevel.NOTHING });
+  try {
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const started = performance.now();
+    const window: Promise<unknown>[] = [];
+    for (let i = 0; i < messages.length; i += 1000) {
+      window.push(producer.send({ topic: t.topics.raw, acks: -1, messages: messages.slice(i, i + 1000) }));
+      if (window.length >= 4) await window.shift();
+    }
+    await Promise.all(window);
+    const produceS = (performance.now() - started) / 1000;
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: `bench-baseline-${t.prefix}` });
+    let joinedAt = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
+    let seen = 0;
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.topics.raw, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+      },
+    });
+    await until('baseline consumer sees every record', () => seen >= messages.length, timeoutFor(messages.length));
+    const consumeS = (performance.now() - joinedAt) / 1000;
+    await consumer.disconnect();
+    return { produce: messages.length / produceS, consume: messages.length / consumeS };
+  } finally {
+    await t.drop();
+  }
+}
+
+/** The generate stage as the CLI runs it: batches of 500 through the kafkajs publisher, 8 in flight. */
+async function produceWithPublisher(env: BenchEnv, topic: string, events: readonly CloudEvent<RawTraffic>[], compression: Compression) {
+  const publisher = createKafkaPublisher({ brokers: env.brokers, clientId: 'wtm-generate', logger: silentLogger, compression });
+  try {
+    await runGeneration({ items: events.map((event) => ({ type: 'event' as const, event })), publisher, topic, batchSize: 500, rate: 0 });
+  } finally {
+    await publisher.close();
+  }
+}
+
+export interface PipelineResult {
+  figures: Figure[];
+  /** End-to-end events/s of the concurrent pass (freshness runs at half of it). */
+  endToEnd: number;
+}
+
+export async function runPipeline(
+  env: BenchEnv,
+  events: readonly CloudEvent<RawTraffic>[],
+  o: StageOptions & {
+    label?: string;
+    staged?: boolean;
+    concurrent?: boolean;
+    /** Staged pass without the aggregate stage (for settings that only touch enrich). */
+    skipAggregate?: boolean;
+    baseline?: { produce: number; consume: number };
+  } = {},
+): Promise<PipelineResult> {
+  const n = events.length;
+  const label = o.label === undefined ? 'pipeline' : `pipeline.${o.label}`;
+  const base = o.baseline ?? (await baseline(env, events));
+  const figures: Figure[] = [];
+  if (o.baseline === undefined) {
+    figures.push(
+      rate('pipeline.baseline.kafkajs_produce', base.produce, null),
+      rate('pipeline.baseline.kafkajs_consume_noop', base.consume, null),
+    );
+  }
+  if (o.staged !== false) {
+    const s = await createScratch(env, DEMO_SITES);
+    try {
+      let t = performance.now();
+      await produceWithPublisher(env, s.topics.raw, events, 'none');
+      figures.push(rate(`${label}.staged.produce`, n / ((performance.now() - t) / 1000), base.produce));
+      const enrich = await startEnrich(env, s, o);
+      t = performance.now();
+      await until('enrich handles every event', () => enrich.handled() >= n, timeoutFor(n));
+      figures.push(rate(`${label}.staged.enrich`, n / ((performance.now() - t) / 1000), base.consume));
+      await enrich.stop();
+      if (o.skipAggregate === true) return { figures, endToEnd: 0 };
+      const agg = await startAggregate(env, s, o);
+      t = performance.now();
+      await until('aggregate stores every event', () => agg.handled() >= n, timeoutFor(n));
+      figures.push(
+        rate(`${label}.staged.aggregate`, n / ((performance.now() - t) / 1000), base.consume),
+        figure(`${label}.staged.aggregate.events_per_flush`, agg.eventsPerFlush(), 'events', null),
+      );
+      await agg.stop();
+    } finally {
+      await s.drop();
+    }
+  }
+  let endToEnd = 0;
+  if (o.concurrent !== false) {
+    const s = await createScratch(env, DEMO_SITES);
+    try {
+      const enrich = await startEnrich(env, s, o);
+      const agg = await startAggregate(env, s, o);
+      const t = performance.now();
+      let producedAt = 0;
+      let enrichedAt = 0;
+      const produced = produceWithPublisher(env, s.topics.raw, events, 'none').then(() => (producedAt = performance.now()));
+      void until('enrich', () => enrich.handled() >= n, timeoutFor(n)).then(
+        () => (enrichedAt = performance.now()),
+        () => undefined,
+      );
+      await until('aggregate stores every event', () => agg.handled() >= n, timeoutFor(n));
+      const storedAt = performance.now();
+      await produced;
+      const secs = (x: number) => (x - t) / 1000;
+      endToEnd = n / secs(storedAt);
+      figures.push(
+        rate(`${label}.concurrent.produce`, n / secs(producedAt), base.produce),
+        rate(`${label}.concurrent.enrich`, n / secs(enrichedAt), base.consume),
+        rate(`${label}.concurrent.aggregate`, n / secs(storedAt), base.consume),
+        // baseline end to end: the same records produced, then consumed, by bare kafkajs
+        rate(`${label}.end_to_end`, endToEnd, 1 / (1 / base.produce + 1 / base.consume)),
+      );
+      await enrich.stop();
+      await agg.stop();
+    } finally {
+      await s.drop();
+    }
+  }
+  return { figures, endToEnd };
+}
+
+export async function run(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Figure[]> {
+  const n = Number(env.BENCH_EVENTS ?? 1_000_000);
+  const compareN = Number(env.BENCH_COMPARE_EVENTS ?? 20_000);
+  const be = benchEnv(env);
+  const t = performance.now();
+  const events = await seededWorkload(n);
+  const generate = n / ((performance.now() - t) / 1000);
+  const r = await runPipeline(be, events);
+  const figures = [
+    figure('pipeline.workload.events', n, 'events', null, 0),
+    rate('pipeline.workload.simulate', generate, null),
+    ...r.figures,
+  ];
+  if (compareN > 0) {
+    // Before/after of the speed changes, on the first BENCH_COMPARE_EVENTS of the same workload, in this run.
+    const slice = events.slice(0, compareN);
+    const base = await baseline(be, slice);
+    figures.push(
+      rate('pipeline.compare.baseline.kafkajs_produce', base.produce, null),
+      rate('pipeline.compare.baseline.kafkajs_consume_noop', base.consume, null),
+      ...(await runCompare(be, slice, base, [
+        { label: 'compare.partitions_1', options: { partitionsConcurrently: 1 } },
+        { label: 'compare.partitions_4', options: { partitionsConcurrently: 4 } },
+      ])),
+      ...(
+        await runPipeline(be, slice, {
+          label: 'compare.enrich_publish_none',
+          enrichCompression: 'none',
+          baseline: base,
+          concurrent: false,
+          skipAggregate: true,
+        })
+      ).figures,
+    );
+    // the default (gzip) enrich publisher is in partitions_4 above
+  }
+  return figures;
+}
+
+/** Before/after of one setting on a smaller slice of the same workload, staged only (each stage alone). */
+export async function runCompare(
+  env: BenchEnv,
+  events: readonly CloudEvent<RawTraffic>[],
+  baseline: { produce: number; consume: number },
+  variants: readonly { label: string; options: StageOptions }[],
+): Promise<Figure[]> {
+  const out: Figure[] = [];
+  for (const v of variants)
+    out.push(...(await runPipeline(env, events, { ...v.options, label: v.label, baseline, concurrent: false })).figures);
+  return out;
+}
+
+if (require.main === module) main(() => run());
