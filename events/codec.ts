@@ -15,6 +15,7 @@ import {
   type RawTraffic,
   type RejectedTraffic,
 } from './schemas';
+import { LIMITS } from './limits';
 import { EVENT_TYPES, SOURCES } from './types';
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
@@ -22,11 +23,20 @@ function issuesToProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
 }
 
 /** Checks type and data of an envelope. Throws EventFormatError (unknown_type | invalid_json | invalid_data). */
-export function decodeData<S extends z.ZodType>(env: DecodedEnvelope, expectedType: string, schema: S): CloudEvent<z.infer<S>> {
+export function decodeData<S extends z.ZodType>(
+  env: DecodedEnvelope,
+  expectedType: string,
+  schema: S,
+  maxBytes: number,
+): CloudEvent<z.infer<S>> {
   if (env.attributes.type !== expectedType) {
     throw new EventFormatError('unknown_type', [
       { path: 'type', message: `expected "${expectedType}", got "${env.attributes.type.slice(0, 100)}"` },
     ]);
+  }
+  const bytes = Buffer.byteLength(env.dataText);
+  if (bytes > maxBytes) {
+    throw new EventFormatError('payload_too_large', [{ path: 'data', message: `data is ${bytes} bytes, limit ${maxBytes}` }]);
   }
   let json: unknown;
   try {
@@ -39,11 +49,12 @@ export function decodeData<S extends z.ZodType>(env: DecodedEnvelope, expectedTy
   return { attributes: env.attributes, data: result.data };
 }
 
-export const decodeRaw = (env: DecodedEnvelope): CloudEvent<RawTraffic> => decodeData(env, EVENT_TYPES.raw, rawTrafficSchema);
+export const decodeRaw = (env: DecodedEnvelope): CloudEvent<RawTraffic> =>
+  decodeData(env, EVENT_TYPES.raw, rawTrafficSchema, LIMITS.maxEventBytes);
 export const decodeEnriched = (env: DecodedEnvelope): CloudEvent<EnrichedTraffic> =>
-  decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema);
+  decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema, LIMITS.maxEventBytes);
 export const decodeRejected = (env: DecodedEnvelope): CloudEvent<RejectedTraffic> =>
-  decodeData(env, EVENT_TYPES.rejected, rejectedTrafficSchema);
+  decodeData(env, EVENT_TYPES.rejected, rejectedTrafficSchema, LIMITS.maxRecordBytes);
 
 /** Partition key of raw events: one visitor's events (same site, IP and user agent) share a partition. */
 export function rawPartitionKey(data: Pick<RawTraffic, 'site' | 'ip' | 'userAgent'>): string {

@@ -242,6 +242,42 @@ describe('HTTP bindings', () => {
   });
 });
 
+describe('size bounds', () => {
+  it('rejects a record over the transport limit before reading it', () => {
+    const r = rejectOf({
+      key: null,
+      value: Buffer.alloc(LIMITS.maxRecordBytes + 1, 0x20),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.reason).toBe('payload_too_large');
+  });
+
+  it('decodes the rejected event of an oversized raw record', () => {
+    const big = kafkaRecordOf({ ...raw, padding: 'x'.repeat(LIMITS.maxEventBytes * 2) });
+    const r = rejectOf(big);
+    const rejected = createRejectedEvent({
+      stage: 'enrich',
+      reason: r.reason,
+      problems: r.problems,
+      original: originalFromKafka(big),
+      now: new Date(),
+    });
+    const back = decodeRejected(fromKafkaMessage(toKafkaMessage(rejected)));
+    expect(back.data.original.body).toBe((big.value as Buffer).toString('utf8'));
+    expect(back.data.original.truncated).toBeUndefined();
+  });
+
+  it('keeps a prefix, the size and the SHA-256 of a huge body, so the rejected event still fits a record', () => {
+    const huge = Buffer.alloc(LIMITS.maxRecordBytes, 0x61);
+    const original = originalFromKafka({ key: null, value: huge });
+    expect(original).toMatchObject({ truncated: true, bodyBytes: huge.length, bodyEncoding: 'utf8' });
+    expect(original.body.length).toBe(LIMITS.maxOriginalBodyBytes);
+    expect(original.bodySha256).toMatch(/^[0-9a-f]{64}$/);
+    const rejected = createRejectedEvent({ stage: 'enrich', reason: 'payload_too_large', problems: [], original, now: new Date() });
+    expect(toKafkaMessage(rejected).value.length).toBeLessThan(LIMITS.maxRecordBytes);
+  });
+});
+
 describe('derived events', () => {
   it('derives the enriched id from the raw (source, id) deterministically', () => {
     const a = createEnrichedEvent({ source: '/wtm/generate', id: 'raw-1' }, enriched);

@@ -33,9 +33,9 @@ function headerText(v: string | string[] | undefined): string | undefined {
 /** Reads a request in either mode. Throws EventFormatError listing every problem. */
 export function fromHttp(headers: HttpHeaders, body: Buffer | string): DecodedEnvelope {
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  if (buf.length > LIMITS.maxEventBytes) {
+  if (buf.length > LIMITS.maxRecordBytes) {
     throw new EventFormatError('payload_too_large', [
-      { path: 'body', message: `body is ${buf.length} bytes, limit ${LIMITS.maxEventBytes}` },
+      { path: 'body', message: `body is ${buf.length} bytes, limit ${LIMITS.maxRecordBytes}` },
     ]);
   }
   const contentType = headerText(headers['content-type']);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * CloudEvents Kafka protocol binding 1.0: binary content mode (§3.2) for everything we write,
  * structured mode (§3.3) accepted on read. partitionkey <-> record key (§3.1, Partitioning extension).
@@ -47,9 +48,9 @@ function asBuffer(v: Buffer | string | null): Buffer {
 /** Reads a record in binary or structured mode. Throws EventFormatError listing every problem. */
 export function fromKafkaMessage(record: KafkaRecord): DecodedEnvelope {
   const value = asBuffer(record.value);
-  if (value.length > LIMITS.maxEventBytes) {
+  if (value.length > LIMITS.maxRecordBytes) {
     throw new EventFormatError('payload_too_large', [
-      { path: 'value', message: `record value is ${value.length} bytes, limit ${LIMITS.maxEventBytes}` },
+      { path: 'value', message: `record value is ${value.length} bytes, limit ${LIMITS.maxRecordBytes}` },
     ]);
   }
   const headers = record.headers ?? {};
@@ -120,10 +121,17 @@ export function originalFromKafka(record: KafkaRecord): OriginalMessage {
   return { transport: 'kafka', headers, key: keyText(record.key), ...encodeBody(asBuffer(record.value)) };
 }
 
-/** Bodies that are valid UTF-8 are kept as text, anything else as base64. */
-export function encodeBody(body: Buffer): Pick<OriginalMessage, 'body' | 'bodyEncoding'> {
-  const text = body.toString('utf8');
-  return Buffer.byteLength(text) === body.length && !text.includes('\uFFFD')
-    ? { body: text, bodyEncoding: 'utf8' }
-    : { body: body.toString('base64'), bodyEncoding: 'base64' };
+/**
+ * Bodies that are valid UTF-8 are kept as text, anything else as base64. A body over
+ * LIMITS.maxOriginalBodyBytes keeps its first bytes with its full size and SHA-256: a rejected event
+ * must itself fit in a Kafka record, or one huge bad record would block its partition for ever.
+ */
+export function encodeBody(body: Buffer): Pick<OriginalMessage, 'body' | 'bodyEncoding' | 'truncated' | 'bodyBytes' | 'bodySha256'> {
+  const kept = body.length > LIMITS.maxOriginalBodyBytes ? body.subarray(0, LIMITS.maxOriginalBodyBytes) : body;
+  const extra =
+    kept === body ? {} : { truncated: true as const, bodyBytes: body.length, bodySha256: createHash('sha256').update(body).digest('hex') };
+  const text = kept.toString('utf8');
+  return Buffer.byteLength(text) === kept.length && !text.includes('\uFFFD')
+    ? { body: text, bodyEncoding: 'utf8', ...extra }
+    : { body: kept.toString('base64'), bodyEncoding: 'base64', ...extra };
 }

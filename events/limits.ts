@@ -1,7 +1,12 @@
 /** Limits that bound every incoming event; anything larger is rejected, never truncated. */
 export const LIMITS = {
-  /** Whole serialised data of one raw event (bytes). */
+  /** Whole serialised data of one raw or enriched event (bytes); checked by the typed decoders. */
   maxEventBytes: 16 * 1024,
+  /** One record or request of any type (Kafka's default max.message.bytes); checked by the bindings. */
+  maxRecordBytes: 1024 * 1024,
+  /** The original body kept in a rejected event; beyond it a prefix, the size and a SHA-256 are kept,
+   * so the rejected event itself always fits in a Kafka record. */
+  maxOriginalBodyBytes: 512 * 1024,
   maxUrlLength: 2048,
   maxUserAgentLength: 1024,
   maxNameLength: 64,

@@ -120,6 +120,13 @@ export const originalMessageSchema = z.strictObject({
   key: z.string().nullable(),
   body: z.string(),
   bodyEncoding: z.enum(['utf8', 'base64']),
+  /** Set when only the first LIMITS.maxOriginalBodyBytes of a larger body are kept. */
+  truncated: z.literal(true).optional(),
+  bodyBytes: z.number().int().optional(),
+  bodySha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type OriginalMessage = z.infer<typeof originalMessageSchema>;
 
