@@ -78,8 +78,8 @@ describeWithServices('npm start on Kafka and MySQL', ['kafka', 'mysql'], (servic
         WTM_SALT_SECRET: 'start-services-test-secret',
       },
     );
-    expect(running.output()).toMatch(/transport: Kafka/);
-    expect(running.output()).toMatch(/storage: MySQL/);
+    await waitFor('the storage line', async () => (/^storage: /m.test(running!.output()) ? true : undefined), 30_000);
+    expect(running.output()).toMatch(/storage: MySQL .*; transport: Kafka/);
     await waitFor(
       'backfill generated',
       async () => (/backfill: [\d,]+ events generated/.test(running!.output()) ? true : undefined),
