@@ -7,6 +7,7 @@
  * earlier run left behind never changes a result.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
@@ -58,6 +59,18 @@ export interface Services {
   databaseUrl: string;
   /** Server URL without database (for creating more databases). */
   mysqlServerUrl: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** Random lower-case id for database and topic names of one suite. */
@@ -153,10 +166,31 @@ export function describeWithServices(name: string, needs: readonly Need[], body:
       let serverUrl = r.mysqlServerUrl ?? '';
       if (r.useDocker) {
         if (needs.includes('kafka') && brokers.length === 0) {
-          const { KafkaContainer } = await import('@testcontainers/kafka');
-          const c = await new KafkaContainer('apache/kafka:4.1.1').withKraft().start();
+          // The official apache/kafka 4.x image in KRaft mode (the Node Kafka module targets Confluent's
+          // images). The advertised listener must name the host port, so it is chosen before start.
+          // Not exercised on our CI machines, which have no Docker engine.
+          const { GenericContainer, Wait } = await import('testcontainers');
+          const port = await freePort();
+          const c = await new GenericContainer('apache/kafka:4.1.1')
+            .withExposedPorts({ container: 9092, host: port })
+            .withEnvironment({
+              KAFKA_NODE_ID: '1',
+              KAFKA_PROCESS_ROLES: 'broker,controller',
+              KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+              KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:${port}`,
+              KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+              KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+              KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+              KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+              KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+              KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+              KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+            })
+            .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+            .withStartupTimeout(180_000)
+            .start();
           cleanups.push(() => c.stop());
-          brokers = [`${c.getHost()}:${c.getMappedPort(9093)}`];
+          brokers = [`localhost:${port}`];
         }
         if (needs.includes('mysql') && serverUrl === '') {
           const { MySqlContainer } = await import('@testcontainers/mysql');
