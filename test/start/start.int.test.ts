@@ -6,10 +6,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, collectProblems, launchChromium } from '../e2e/harness';
 import { getJson, startProduct, waitFor, type StartedProcess } from './harness';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Summary {
   metrics: { pageviews: number; visitors: number; visits: number };
@@ -52,34 +50,18 @@ describe('npm start (embedded default)', () => {
 
     // the demo page renders in a real browser without console errors
     if (existsSync(CHROMIUM)) {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
+        const problems = collectProblems(page);
         await page.goto(`${first.url}?site=shop.example`);
         await page.waitForFunction(() => customElements.get('wtm-dashboard') !== undefined, undefined, { timeout: 30_000 });
-        await page.locator('wtm-dashboard').waitFor({ timeout: 30_000 });
-        // the KPI cards show a pageview count once the data arrived
+        // the KPI cards show the pageview count the API reports (formatted for the page's locale)
         await page
           .getByText(/pageviews/i)
           .first()
           .waitFor({ timeout: 30_000 });
-        expect(errors).toEqual([]);
+        expect(problems).toEqual([]);
       } finally {
         await browser.close();
       }
