@@ -6,6 +6,7 @@
  * is polled on /readyz. At the end every count equals the ground truth: nothing lost, nothing twice.
  */
 import { execFileSync } from 'node:child_process';
+import { createRawEvent, toHttpBinary, type RawTraffic } from '../../events';
 import { dimensionsOf } from '../../functions/enrich';
 import { createFunction as createEnrichFunction } from '../../functions/enrich/function';
 import { createGroundTruth } from '../../functions/generate/ground-truth';
@@ -84,6 +85,15 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
     await Promise.all([kafka?.destroy(), maria?.destroy()]);
   }, 120_000);
 
+  const items0 = (): RawTraffic => ({
+    kind: 'pageview',
+    site: sites[0]!.hostname,
+    url: `https://${sites[0]!.hostname}/`,
+    timestamp: new Date(now - HOUR).toISOString(),
+    userAgent: 'Mozilla/5.0',
+    ip: '81.2.69.160',
+  });
+
   const restart = (name: 'enrich' | 'aggregate') => {
     runners[name] = startRunner(name, env, output[name]);
   };
@@ -147,6 +157,12 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
       await sleep(3000);
       await maria.stop();
       const whileDbDown = await pollUntil(ready, (s) => s === 503, 30_000);
+      // Knative delivery: a transient failure answers 5xx (retried), never 2xx and never "rejected".
+      // The site is not in enrich's cache, so its lookup needs the database that is down.
+      const probe = createRawEvent({ id: 'outage-probe', data: { ...items0(), site: 'not-cached.example' } });
+      const { headers, body } = toHttpBinary(probe);
+      const duringOutage = await fetch(`${fn.url}/`, { method: 'POST', headers, body });
+      expect(duringOutage.status).toBe(503);
       await sleep(8000);
       expect(runners.enrich!.alive() && runners.aggregate!.alive()).toBe(true);
       await maria.start();

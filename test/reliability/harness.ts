@@ -17,7 +17,7 @@ import type { FunctionFactory } from '../../functions/lib/function';
 import { createKafkaPublisher, type KafkaPublisher } from '../../functions/lib/kafka';
 import { silentLogger } from '../../functions/lib/logger';
 import { createRecordSender } from '../../functions/generate/record-sender';
-import { differences, expectedCounts, readStoredCounts } from './compare';
+import { compareWithTruth, formatMismatches } from '../pipeline/compare';
 import { ROOT, sleep } from './own-services';
 
 export const SALT_SECRET = 'reliability-suite-salt-secret-9f1c2e7a';
@@ -163,13 +163,18 @@ export function createFeed(brokers: readonly string[], topicPrefix: string) {
   };
 }
 
-/** Waits until the stored counts equal the truth; returns the remaining differences on timeout. */
+/**
+ * Waits until the stored figures equal the truth (test/pipeline/compare.ts: every counter exact in
+ * every dimension, day and grain; unique visitors within its HLL tolerance); returns the remaining
+ * mismatches, one line each, on timeout.
+ */
 export async function waitForTruth(db: Database, truth: GroundTruth, ms: number): Promise<string[]> {
   const until = Date.now() + ms;
-  const expected = expectedCounts(truth.toJSON());
+  const expected = truth.toJSON();
   for (;;) {
-    const diff = differences(await readStoredCounts(db), expected);
-    if (diff.length === 0 || Date.now() > until) return diff;
+    const mismatches = await compareWithTruth(db, expected);
+    if (mismatches.length === 0) return [];
+    if (Date.now() > until) return formatMismatches(mismatches).split('\n');
     await sleep(1000);
   }
 }
