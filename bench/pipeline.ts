@@ -99,8 +99,8 @@ export async function runPipeline(
   const figures: Figure[] = [];
   if (o.baseline === undefined) {
     figures.push(
-      rate('pipeline.baseline.kafkajs_produce', base.produce, null),
-      rate('pipeline.baseline.kafkajs_consume_noop', base.consume, null),
+      rate(`${label}.baseline.kafkajs_produce`, base.produce, null),
+      rate(`${label}.baseline.kafkajs_consume_noop`, base.consume, null),
     );
   }
   if (o.staged !== false) {
@@ -169,12 +169,15 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
   const t = performance.now();
   const events = await seededWorkload(n);
   const generate = n / ((performance.now() - t) / 1000);
-  const r = await runPipeline(be, events);
-  const figures = [
-    figure('pipeline.workload.events', n, 'events', null, 0),
-    rate('pipeline.workload.simulate', generate, null),
-    ...r.figures,
-  ];
+  const stagedN = Math.min(n, Number(env.BENCH_STAGED_EVENTS ?? n));
+  const figures = [figure('pipeline.workload.events', n, 'events', null, 0), rate('pipeline.workload.simulate', generate, null)];
+  if (stagedN === n) figures.push(...(await runPipeline(be, events)).figures);
+  else {
+    // the long concurrent run on every event; the staged pass (each stage alone) on the first BENCH_STAGED_EVENTS
+    figures.push(...(await runPipeline(be, events, { staged: false })).figures);
+    figures.push(figure('pipeline.slice.workload.events', stagedN, 'events', null, 0));
+    figures.push(...(await runPipeline(be, events.slice(0, stagedN), { label: 'slice', concurrent: false })).figures);
+  }
   if (compareN > 0) {
     // Before/after of the speed changes, on the first BENCH_COMPARE_EVENTS of the same workload, in this run.
     const slice = events.slice(0, compareN);
@@ -185,6 +188,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
       ...(await runCompare(be, slice, base, [
         { label: 'compare.partitions_1', options: { partitionsConcurrently: 1 } },
         { label: 'compare.partitions_4', options: { partitionsConcurrently: 4 } },
+        { label: 'compare.partitions_4_flush_20000', options: { partitionsConcurrently: 4, aggregateMaxBatch: 20_000 } },
       ])),
       ...(
         await runPipeline(be, slice, {
