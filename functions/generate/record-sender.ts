@@ -2,7 +2,7 @@
  * Produces ready-made records as they are (the malformed ones, which the typed Publisher cannot
  * express). Plain kafkajs producer on the shared client; used by the CLI only, for a handful of records.
  */
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { KafkaOutgoing } from '../../events';
 import { createKafkaClient, type KafkaClientOptions } from '../lib/kafka';
 
@@ -15,7 +15,7 @@ export function createRecordSender(opts: KafkaClientOptions): RecordSender {
   let producer: Promise<Producer> | undefined;
   const connected = (): Promise<Producer> =>
     (producer ??= (async () => {
-      const p = createKafkaClient(opts).producer({ allowAutoTopicCreation: false });
+      const p = createKafkaClient(opts).producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await p.connect();
       return p;
     })());

@@ -4,7 +4,16 @@
  *
  * Records are CloudEvents in the Kafka binary binding (events/kafka.ts); this file only moves them.
  */
-import { CompressionTypes, Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type LogEntry,
+  type Producer,
+  Partitioners,
+} from 'kafkajs';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing } from '../../events';
 import { inboundFromKafka, type BatchHandler, type Publisher } from './bus';
 import { TransientError, errorMessage } from './errors';
@@ -78,6 +87,8 @@ export function createKafkaPublisher(opts: KafkaPublisherOptions): KafkaPublishe
     if (producer !== undefined) return Promise.resolve(producer);
     connecting ??= (async () => {
       const p = kafka.producer({
+        // The murmur2 partitioner of the Java client, so keys land where other Kafka clients put them.
+        createPartitioner: Partitioners.DefaultPartitioner,
         idempotent: true,
         // Bounded, so a publish fails (-> TransientError -> redelivery or 503) instead of hanging while
         // the broker is down; after a failure the producer is replaced (see `discard`), which keeps
