@@ -1,5 +1,5 @@
 import { prng, randomHex16 } from './fixtures';
-import { createHll, deserialiseHll, unionHll, SPARSE_MAX, type Hll } from './hll';
+import { createHll, createHllUnion, deserialiseHll, unionHll, SPARSE_MAX, type Hll } from './hll';
 
 /** Random 16-hex visitorIds, like enrich's HMAC output. */
 function ids(n: number, seed: number): string[] {
@@ -84,6 +84,44 @@ describe('HyperLogLog', () => {
       expect(back.count()).toBe(h.count());
       expect(back.isSparse()).toBe(h.isSparse());
     }
+  });
+
+  describe('createHllUnion (merging serialised bytes) equals unionHll of the deserialised sketches', () => {
+    const serialisedOf = (sizes: readonly number[], seed: number) => sizes.map((n, k) => sketchOf(ids(n, seed + k)).serialise());
+    const fastUnion = (inputs: readonly Uint8Array[]) => {
+      const u = createHllUnion();
+      for (const b of inputs) u.add(b);
+      return u;
+    };
+    it.each([
+      ['nothing', []],
+      ['one sparse sketch', [7]],
+      ['sparse sketches that stay sparse', [1, 10, 100, 1000, 5]],
+      ['sparse sketches whose union passes SPARSE_MAX', [1000, 1500, 2000, 3000]],
+      ['dense first, then sparse', [20_000, 10, 3000]],
+      ['sparse first, then dense', [10, 3000, 20_000, 9000]],
+      ['dense only', [20_000, 15_000]],
+    ])('%s', (_name, sizes) => {
+      const inputs = serialisedOf(sizes, 40 + sizes.length);
+      // the same sketch again (idempotence) and every input in reverse order
+      for (const order of [inputs, [...inputs, ...inputs], [...inputs].reverse()]) {
+        const expected = unionHll(order.map(deserialiseHll));
+        const fast = fastUnion(order);
+        expect(fast.toHll().serialise().toString('hex')).toBe(bytes(expected));
+        expect(fast.count()).toBe(expected.count());
+      }
+    });
+    it('accepts sparse entries that are not sorted (keeping the highest rank of an index)', () => {
+      const sorted = sketchOf(ids(50, 60)).serialise();
+      const entries = Array.from({ length: (sorted.length - 3) / 4 }, (_, k) => sorted.subarray(3 + 4 * k, 7 + 4 * k));
+      const shuffled = Buffer.concat([sorted.subarray(0, 3), ...entries.reverse()]);
+      expect(fastUnion([shuffled]).toHll().serialise().toString('hex')).toBe(sorted.toString('hex'));
+    });
+    it('refuses what is not a sketch, like deserialiseHll', () => {
+      expect(() => fastUnion([Buffer.from([9, 14, 0])])).toThrow(/version/);
+      expect(() => fastUnion([Buffer.from([1, 14, 1, 0])])).toThrow(/dense/);
+      expect(() => fastUnion([Buffer.from([1, 14, 0, 1])])).toThrow(/sparse/);
+    });
   });
 
   it('refuses what is not a sketch', () => {
