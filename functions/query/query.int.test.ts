@@ -128,36 +128,41 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
       }
     });
 
-    it.each(['page', 'source', 'event', 'country'] as const)(
-      'breakdown by %s over 30d pages through the seeded values',
-      async (dimension) => {
-        const p = resolvePeriod({ period: '30d' }, NOW, site().timezone).current;
-        const expected = expectedBreakdown(site().visits, dimension, p.from, p.to);
-        const seen = new Map<string, Record<string, unknown>>();
-        for (let page = 1; ; page++) {
-          const r = await get(
-            `/api/v1/stats/breakdown?site=${site().hostname}&period=30d&dimension=${dimension}&limit=2&page=${page}`,
-            auth(),
-          );
-          expect(r.status).toBe(200);
-          const results = r.json?.results as Record<string, unknown>[];
-          const visitors = results.map((x) => x.visitors as number);
-          expect([...visitors].sort((a, b) => b - a)).toEqual(visitors);
-          for (const x of results) seen.set(String(x.value), x);
-          if (r.json?.has_more !== true) break;
-          expect(results).toHaveLength(2);
-        }
-        expect(seen.size).toBe(expected.size);
-        for (const [value, e] of expected) {
-          const got = seen.get(value === '' ? '(none)' : value)!;
-          expect(got).toBeDefined();
-          near(got.visitors, e.visitors.size);
-          if (dimension === 'page') expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, null, null]);
-          else if (dimension === 'event') expect([got.events, got.pageviews, got.bounce_rate]).toEqual([e.events, null, null]);
-          else expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, e.visits, null]);
-        }
-      },
-    );
+    // 30d reads daily rows, 24h hourly ones (the sketches are looked up per bucket and value).
+    it.each([
+      ['page', '30d'],
+      ['source', '30d'],
+      ['event', '30d'],
+      ['country', '30d'],
+      ['page', '24h'],
+      ['source', '24h'],
+    ] as const)('breakdown by %s over %s pages through the seeded values', async (dimension, period) => {
+      const p = resolvePeriod({ period }, NOW, site().timezone).current;
+      const expected = expectedBreakdown(site().visits, dimension, p.from, p.to);
+      const seen = new Map<string, Record<string, unknown>>();
+      for (let page = 1; ; page++) {
+        const r = await get(
+          `/api/v1/stats/breakdown?site=${site().hostname}&period=${period}&dimension=${dimension}&limit=2&page=${page}`,
+          auth(),
+        );
+        expect(r.status).toBe(200);
+        const results = r.json?.results as Record<string, unknown>[];
+        const visitors = results.map((x) => x.visitors as number);
+        expect([...visitors].sort((a, b) => b - a)).toEqual(visitors);
+        for (const x of results) seen.set(String(x.value), x);
+        if (r.json?.has_more !== true) break;
+        expect(results).toHaveLength(2);
+      }
+      expect(seen.size).toBe(expected.size);
+      for (const [value, e] of expected) {
+        const got = seen.get(value === '' ? '(none)' : value)!;
+        expect(got).toBeDefined();
+        near(got.visitors, e.visitors.size);
+        if (dimension === 'page') expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, null, null]);
+        else if (dimension === 'event') expect([got.events, got.pageviews, got.bounce_rate]).toEqual([e.events, null, null]);
+        else expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, e.visits, null]);
+      }
+    });
 
     it('realtime counts visitors of the last 5 minutes and pageviews of each of the last 30', async () => {
       const r = await get(`/api/v1/stats/realtime?site=${site().hostname}`, auth());

@@ -36,7 +36,11 @@ export const breakdownRoute: Route = async (req, deps) => {
     valueKeys: pageRows.map((r) => r.valueKey),
   });
   const byValue = new Map<string, Uint8Array[]>();
-  for (const s of sketches) byValue.set(s.valueKey, [...(byValue.get(s.valueKey) ?? []), s.sketch]);
+  for (const s of sketches) {
+    const list = byValue.get(s.valueKey);
+    if (list === undefined) byValue.set(s.valueKey, [s.sketch]);
+    else list.push(s.sketch);
+  }
   const results = pageRows
     .map((r) => shapeBreakdownRow(params.dimension, r, deps.visitors.countUnion(byValue.get(r.valueKey) ?? [])))
     .sort(compareBreakdown(params.dimension));
