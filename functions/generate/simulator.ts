@@ -321,6 +321,17 @@ export function createSimulator(options: SimulatorOptions): Simulator {
           play(model, start + Math.floor(random.next() * (end - start)), `${runId}-${(sessions++).toString(36)}`, pending);
         }
       }
+      if (o.count !== undefined && h === hours - 1) {
+        // The rate only aims at `count`: should the last hour fall short, it gets more visits (each
+        // starts before `to`, so each adds at least one event) until exactly `count` can be emitted.
+        let available = pending.filter((p) => p.ts < end).length;
+        while (emitted + available < limit) {
+          const model = models[Math.floor(random.next() * models.length)]!;
+          const added = pending.length;
+          play(model, start + Math.floor(random.next() * (end - start)), `${runId}-${(sessions++).toString(36)}`, pending);
+          for (let i = added; i < pending.length; i++) if (pending[i]!.ts < end) available++;
+        }
+      }
       generated += pending.length - before;
       // Visits starting later begin at or after `end`, so everything before it is final.
       pending.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
