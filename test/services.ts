@@ -221,9 +221,13 @@ export function describeWithServices(name: string, needs: readonly Need[], body:
     afterAll(async () => {
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
     }, 120_000);
-    body(() => {
-      if (services === undefined) throw new Error('services not started');
-      return services;
+    // A nested block, so the suite's own afterAll hooks (stopping runners, closing clients) run
+    // before the services' cleanup drops the database and topics under them.
+    describe('on real services', () => {
+      body(() => {
+        if (services === undefined) throw new Error('services not started');
+        return services;
+      });
     });
   });
 }
