@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   ].join('\n');
   const marker = new RegExp(`<!-- BEGIN RESULTS ${results} [\\s\\S]*?<!-- END RESULTS ${results} -->`);
   writeFileSync(mdPath, marker.test(md) ? md.replace(marker, block) : `${md.trimEnd()}\n\n${block}\n`);
-  process.stderr.write(`figures in bench/results/latest.json, table in BENCHMARKS.md (${machine.totalSeconds} s)\n`);
+  process.stderr.write(`figures in bench/results/${results}.json, table in BENCHMARKS.md (${machine.totalSeconds} s)\n`);
   if (runs.some((r) => !r.ok)) process.exitCode = 1;
 }
 
