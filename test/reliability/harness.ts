@@ -38,9 +38,12 @@ export interface RunnerEnv {
   topicPrefix: string;
 }
 
-/** `tsx functions/<name>/main.ts` with the env its config.ts reads. */
+/**
+ * `node --import tsx functions/<name>/main.ts` with the env its config.ts reads: ONE process, so a
+ * SIGKILL kills the runner itself (the `tsx` CLI would fork a child that survives its parent's SIGKILL).
+ */
 export function startRunner(name: 'enrich' | 'aggregate', env: RunnerEnv, output: string[] = []): RunnerProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, `functions/${name}/main.ts`)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, `functions/${name}/main.ts`)], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
