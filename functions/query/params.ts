@@ -7,39 +7,9 @@ import { z } from 'zod';
 import { invalidParameter } from './errors';
 import { PERIODS, checkDateRange, type PeriodInput } from './period';
 
-export const METRICS = [
-  'visitors',
-  'pageviews',
-  'visits',
-  'bounce_rate',
-  'visit_duration',
-  'views_per_visit',
-  'events',
-  'bot_events',
-] as const;
-export type Metric = (typeof METRICS)[number];
-
-/** Same names in SQL, API and UI (ARCHITECTURE.md "SQL schema"). */
-export const DIMENSIONS = [
-  'page',
-  'entry_page',
-  'exit_page',
-  'source',
-  'referrer',
-  'channel',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'country',
-  'browser',
-  'os',
-  'device',
-  'event',
-] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-export const INTERVALS = ['minute', 'hour', 'day'] as const;
-export type Interval = (typeof INTERVALS)[number];
+// The vocabulary is shared with the UI and the ground truth: one list, in events/vocabulary.ts.
+export { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Metric } from '../../events/vocabulary';
+import { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Metric } from '../../events/vocabulary';
 
 const MAX_VALUE_LENGTH = 256;
 const MAX_PARAMS = 16;

@@ -11,8 +11,9 @@
  */
 import { DAY_MS, HOUR_MS, bucketOf, toLocalMs, type Grain } from '../lib/time';
 
-export const PERIODS = ['today', '24h', '7d', '30d', '90d', '12mo'] as const;
-export type PeriodName = (typeof PERIODS)[number];
+import { PERIODS, type PeriodName } from '../../events/vocabulary';
+
+export { PERIODS, type PeriodName };
 
 /** Longest from/to range: a leap year. */
 export const MAX_RANGE_DAYS = 366;
