@@ -3,6 +3,7 @@
  * MariaDB (dropped afterwards), the seeded workload, and the product's own stages wired the way
  * their `main.ts` files wire them (kafkajs runners, Kafka publishers, the aggregate stage).
  */
+import { DEFAULT_FLUSH_SIZE } from '../functions/aggregate/config';
 import { toKafkaMessage, type CloudEvent, type EnrichedTraffic, type RawTraffic, type Topics } from '../events';
 import { createAggregateStage, type AggregateStage } from '../functions/aggregate/stage';
 import { startAggregateRunner } from '../functions/aggregate/runner';
@@ -160,7 +161,7 @@ export async function startAggregate(env: BenchEnv, s: Scratch, o: StageOptions 
     publisher,
     topics: s.topics,
     logger: silentLogger,
-    writer: { maxBatch: o.aggregateMaxBatch ?? 5000, flushIntervalMs: o.flushIntervalMs ?? 250, pruneIntervalMs: 0 },
+    writer: { maxBatch: o.aggregateMaxBatch ?? DEFAULT_FLUSH_SIZE, flushIntervalMs: o.flushIntervalMs ?? 250, pruneIntervalMs: 0 },
   });
   const consumer = await startAggregateRunner({
     brokers: env.brokers,

@@ -25,6 +25,12 @@ function envInt(env: Env, name: string, fallback: number, min: number, max: numb
   return n;
 }
 
+/**
+ * Events per flush of the aggregate writer when WTM_AGGREGATE_FLUSH_SIZE is unset: the 4 partitions'
+ * sub-batches of 5,000 share one flush; measured 1.6–1.8× faster than 5,000 (BENCHMARKS.md).
+ */
+export const DEFAULT_FLUSH_SIZE = 20_000;
+
 export function readAggregateConfig(env: Env, opts: { needKafka: boolean }): Readonly<AggregateConfig> {
   const brokers = envOptional(env, 'KAFKA_BROKERS');
   if (brokers === undefined && opts.needKafka) {
@@ -38,8 +44,7 @@ export function readAggregateConfig(env: Env, opts: { needKafka: boolean }): Rea
       pattern: TOPIC_PREFIX_PATTERN,
       hint: 'lower-case letters, digits, . _ -',
     }),
-    // 20,000: the 4 partitions' sub-batches of 5,000 share one flush; measured 1.6–1.8× over 5,000 (BENCHMARKS.md).
-    flushSize: envInt(env, 'WTM_AGGREGATE_FLUSH_SIZE', 20_000, 1, 100_000),
+    flushSize: envInt(env, 'WTM_AGGREGATE_FLUSH_SIZE', DEFAULT_FLUSH_SIZE, 1, 100_000),
     flushIntervalMs: envInt(env, 'WTM_AGGREGATE_FLUSH_MS', 250, 1, 60_000),
     siteCacheTtlMs: envInt(env, 'WTM_SITE_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     logLevel: envLogLevel(env),
