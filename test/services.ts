@@ -61,7 +61,8 @@ export interface Services {
   mysqlServerUrl: string;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that is free right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -7,9 +7,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { describeWithServices, runId } from '../services';
+import { describeWithServices, freePort, runId } from '../services';
 import { HEALTH_PATH, READY_PATH, SHUTDOWN_BOUND_MS, TARGETS } from '../../functions/index';
 import { ROOT } from './repo';
 
@@ -17,18 +16,6 @@ const present = TARGETS.filter((t) => existsSync(resolve(ROOT, `functions/${t}/f
 const missing = TARGETS.filter((t) => !present.includes(t));
 if (missing.length > 0)
   process.stderr.write(`\n⚠ entrypoint test skips ${missing.join(', ')}: functions/<name>/function.ts does not exist yet\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitFor(url: string, child: ChildProcess, ms: number): Promise<Response> {
   const until = Date.now() + ms;
