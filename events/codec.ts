@@ -94,8 +94,8 @@ export function createEnrichedEvent(raw: { source: string; id: string }, data: E
       time: data.timestamp,
       datacontenttype: 'application/json',
       subject: data.site,
-      // one session's events share a partition, so one aggregator sees a whole visit
-      partitionkey: `${data.site}/${data.sessionId}`,
+      // one visitor-day's events share a partition, so one aggregator sees a day's visits of a person
+      partitionkey: `${data.site}/${data.visitorId}`,
     },
     data,
   };

@@ -45,8 +45,10 @@ const enriched: EnrichedTraffic = {
   name: 'signup',
   props: { plan: 'pro', seats: 3, trial: true },
   timestamp: '2026-11-28T10:00:00.000Z',
+  revenue: null,
+  interactive: true,
   visitorId: '0123456789abcdef',
-  sessionId: 's-1',
+  prevVisitorId: 'fedcba9876543210',
   hostname: 'shop.example',
   path: '/pricing',
   referrer: 'google.com/',
@@ -65,6 +67,7 @@ const enriched: EnrichedTraffic = {
   screenWidth: 1440,
   language: 'en-GB',
   engagementMs: 1200,
+  scrollDepth: null,
 };
 
 function kafkaRecordOf(data: unknown, headers: Record<string, string> = {}): KafkaRecord {

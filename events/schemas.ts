@@ -43,7 +43,7 @@ const props = z
   );
 
 const eventName = text(LIMITS.maxNameLength).min(1);
-const sessionId = z
+const clientSessionId = z
   .string()
   .min(1)
   .max(128)
@@ -62,34 +62,72 @@ const rawCommon = {
     .max(35)
     .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, { message: 'must be a BCP 47 tag' })
     .optional(),
-  sessionId: sessionId.optional(),
+  sessionId: clientSessionId.optional(),
   engagementMs: z
     .number()
     .int()
     .min(0)
     .max(24 * 60 * 60 * 1000)
     .optional(),
+  /** Plausible's `h`: the site routes by URL fragment, so the fragment is part of the page path. */
+  hashMode: z.boolean().optional(),
 };
 
-/** What a tracker or the simulator sends: one pageview or one custom event. */
+/** Plausible's `$`: revenue of a custom event, e.g. {amount: "12.50", currency: "EUR"} (amount as a decimal string). */
+export const revenueSchema = z.strictObject({
+  amount: z.string().regex(/^-?\d{1,12}(?:\.\d{1,6})?$/, { message: 'must be a decimal number, e.g. 12.50' }),
+  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as EUR' }),
+});
+export type Revenue = z.infer<typeof revenueSchema>;
+
+const scrollDepth = z.number().int().min(0).max(100);
+
+/**
+ * What a tracker or the simulator sends: a pageview, a custom event, or an engagement report (Plausible's
+ * `engagement`: sent when a page is hidden or left, with the scroll depth reached and the engaged time).
+ * A client's `sessionId` is accepted for compatibility but never trusted: visits are derived by aggregate.
+ * `interactive: false` marks a custom event that must not affect bounce rate (Plausible's `i`).
+ */
 export const rawTrafficSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('pageview'), ...rawCommon }),
-  z.strictObject({ kind: z.literal('event'), name: eventName, props: props.optional(), ...rawCommon }),
+  z.strictObject({
+    kind: z.literal('event'),
+    name: eventName,
+    props: props.optional(),
+    revenue: revenueSchema.optional(),
+    interactive: z.boolean().optional(),
+    ...rawCommon,
+  }),
+  z.strictObject({ kind: z.literal('engagement'), scrollDepth: scrollDepth.optional(), ...rawCommon }),
 ]);
 export type RawTraffic = z.infer<typeof rawTrafficSchema>;
 
 export const DEVICES = ['desktop', 'mobile', 'tablet', 'tv', 'console', 'wearable', 'other'] as const;
 export const CHANNELS = ['direct', 'search', 'social', 'email', 'paid', 'campaign', 'referral', 'internal'] as const;
 
-/** After enrich: no IP, no raw user agent; identity and dimensions added. Absent dimensions are ''. */
+export const TRAFFIC_KINDS = ['pageview', 'event', 'engagement'] as const;
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
+
+const visitorId = z.string().regex(/^[0-9a-f]{16}$/);
+
+/**
+ * After enrich: no IP, no raw user agent; identity and dimensions added. Absent dimensions are ''.
+ * Enrich is stateless: no session here. `visitorId` uses the salt of the event's site-local day,
+ * `prevVisitorId` the previous day's salt, so aggregate can continue a visit across the site's midnight
+ * (Plausible keeps the previous salt for the same reason).
+ */
 export const enrichedTrafficSchema = z.strictObject({
   site: hostnameSchema,
-  kind: z.enum(['pageview', 'event']),
+  kind: z.enum(TRAFFIC_KINDS),
   name: z.string().max(LIMITS.maxNameLength),
   props: props,
+  /** Custom events only; null otherwise. */
+  revenue: revenueSchema.nullable(),
+  /** false: a custom event that must not affect bounce rate; true for everything else. */
+  interactive: z.boolean(),
   timestamp,
-  visitorId: z.string().regex(/^[0-9a-f]{16}$/),
-  sessionId: z.string().min(1).max(128),
+  visitorId,
+  prevVisitorId: visitorId,
   hostname: z.string().max(253),
   path: z.string().max(LIMITS.maxUrlLength),
   referrer: z.string().max(LIMITS.maxUrlLength),
@@ -108,6 +146,8 @@ export const enrichedTrafficSchema = z.strictObject({
   screenWidth: z.number().int().nullable(),
   language: z.string().max(35),
   engagementMs: z.number().int().min(0),
+  /** Engagement events only: the scroll depth reached (percent); null otherwise or when not sent. */
+  scrollDepth: scrollDepth.nullable(),
 });
 export type EnrichedTraffic = z.infer<typeof enrichedTrafficSchema>;
 

@@ -186,9 +186,11 @@ export function normalizePath(pathname: string): string {
   return path;
 }
 
-export function pageOf(url: string): { hostname: string; path: string } {
+/** Hostname and path of a page URL; with hash routing (Plausible's `h`) the fragment is part of the path. */
+export function pageOf(url: string, hashMode = false): { hostname: string; path: string } {
   const u = new URL(url);
-  return { hostname: normalizeHostname(u.hostname), path: normalizePath(u.pathname) };
+  const path = normalizePath(u.pathname);
+  return { hostname: normalizeHostname(u.hostname), path: hashMode && u.hash.length > 1 ? `${path}${u.hash}`.slice(0, 2048) : path };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import type { GeoIp } from '../lib/geoip';
 import type { Logger } from '../lib/logger';
 import type { SiteInfo, SiteLookup } from '../sites/types';
 import { classifyReferrer, createUserAgentCache, isBotUserAgent, pageOf, utmOf, type UserAgentInfo } from './classify';
-import { createSessionTracker, createVisitorHasher, type SessionTracker } from './identity';
+import { createVisitorHasher } from './identity';
 
 export interface EnrichCoreDeps {
   sites: SiteLookup;
@@ -33,7 +33,6 @@ export interface EnrichCoreDeps {
   /** The processing clock (time bounds, rejectedAt). */
   now: () => Date;
   parseUserAgent?: (ua: string) => UserAgentInfo;
-  sessions?: SessionTracker;
 }
 
 export type Outcome =
@@ -67,9 +66,8 @@ type Step = (d: Draft) => void;
 function createSteps(deps: EnrichCoreDeps): readonly { name: string; human: boolean; run: Step }[] {
   const parseUa = deps.parseUserAgent ?? createUserAgentCache();
   const hashVisitor = createVisitorHasher(deps.saltSecret);
-  const sessions = deps.sessions ?? createSessionTracker();
   return [
-    { name: 'page', human: false, run: (d) => Object.assign(d.out, pageOf(d.data.url)) },
+    { name: 'page', human: false, run: (d) => Object.assign(d.out, pageOf(d.data.url, d.data.hashMode === true)) },
     { name: 'country', human: false, run: (d) => void (d.out.country = deps.geo.country(d.data.ip)) },
     { name: 'user_agent', human: true, run: (d) => Object.assign(d.out, parseUa(d.data.userAgent)) },
     { name: 'utm', human: true, run: (d) => Object.assign(d.out, utmOf(d.data.url)) },
@@ -77,38 +75,29 @@ function createSteps(deps: EnrichCoreDeps): readonly { name: string; human: bool
     {
       name: 'visitor',
       human: false,
+      // a client's sessionId is not trusted (and not passed on): aggregate derives visits from these ids
       run: (d) => {
-        d.out.visitorId = hashVisitor({
-          site: d.site.hostname,
-          timeZone: d.site.timezone,
-          timeMs: d.timeMs,
-          ip: d.data.ip,
-          userAgent: d.data.userAgent,
-        });
-      },
-    },
-    {
-      name: 'session',
-      human: false,
-      // Bots get a per-visitor id so their events still spread over partitions; aggregate never counts them as visits.
-      run: (d) => {
-        d.out.sessionId = d.bot
-          ? `bot-${d.out.visitorId}`
-          : (d.data.sessionId ?? sessions.sessionFor(d.site.hostname, d.out.visitorId, d.timeMs));
+        Object.assign(
+          d.out,
+          hashVisitor({ site: d.site.hostname, timeZone: d.site.timezone, timeMs: d.timeMs, ip: d.data.ip, userAgent: d.data.userAgent }),
+        );
       },
     },
   ];
 }
 
 function baseOf(data: RawTraffic, bot: boolean): EnrichedTraffic {
+  const custom = data.kind === 'event';
   return {
     site: data.site,
     kind: data.kind,
-    name: data.kind === 'event' ? data.name : '',
-    props: data.kind === 'event' && !bot ? (data.props ?? {}) : {},
+    name: custom ? data.name : '',
+    props: custom && !bot ? (data.props ?? {}) : {},
+    revenue: custom && !bot ? (data.revenue ?? null) : null,
+    interactive: custom ? data.interactive !== false : true,
     timestamp: data.timestamp,
     visitorId: '',
-    sessionId: '',
+    prevVisitorId: '',
     hostname: '',
     path: '',
     referrer: '',
@@ -127,6 +116,7 @@ function baseOf(data: RawTraffic, bot: boolean): EnrichedTraffic {
     screenWidth: bot ? null : (data.screenWidth ?? null),
     language: bot ? '' : (data.language ?? ''),
     engagementMs: bot ? 0 : (data.engagementMs ?? 0),
+    scrollDepth: data.kind === 'engagement' && !bot ? (data.scrollDepth ?? null) : null,
   };
 }
 
