@@ -15,7 +15,7 @@ import type { SiteInfo } from '../sites/types';
 import { createGroupCommitBuffer } from './buffer';
 import { flushEvents, type FlushResult } from './flush';
 import { eventKey, localDayOf, type FactEvent } from './model';
-import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, type PruneResult } from './prune';
+import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, RETENTION, type PruneResult } from './prune';
 import { createStatements } from './statements';
 
 export type { PruneResult } from './prune';
@@ -114,7 +114,7 @@ export function createWriter(opts: WriterOptions): Writer {
         const r: FlushResult = await transaction(async (t) => {
           const sql = createStatements(sequelize, dialect, t);
           legacyDedupe ??= await sql.hasLegacyProcessed();
-          return flushEvents(sql, events, { legacyDedupe });
+          return flushEvents(sql, events, { legacyDedupe, minuteFloor: started - RETENTION.minuteBucketsMs });
         });
         stats.flushes++;
         stats.written += r.written;
