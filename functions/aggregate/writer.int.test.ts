@@ -29,9 +29,10 @@ jest.setTimeout(300_000);
 function writerSuite(url: () => string) {
   const events = buildEvents({ seed: 7, sessions: 1500 });
   const want = oracle(events, (e) => eventKey(e.attributes));
-  // the writers' clock just after the events, so their minute rows are inside the 48 h kept
+  // the writers' clock 48 h − 2 min after the oldest event, so every minute row is inside the 48 h kept
   const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
-  const now = () => newest + 60_000;
+  const oldest = Math.min(...events.map((e) => Date.parse(e.data.timestamp)));
+  const now = () => oldest + 48 * 3_600_000 - 120_000;
   let dbs: Database[] = [];
   let resolved: ResolvedEvent[] = [];
   let hostname = new Map<number, string>();
@@ -186,9 +187,9 @@ function writerSuite(url: () => string) {
     const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, now });
     await w.add(resolved.slice(0, 50));
     await w.close();
-    const oldest = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));
+    const first = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));
     // 8 site-days kept: the oldest event's day is 7 days back, so it stays
-    const p = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, factRetentionDays: 8, now: () => oldest + 7 * DAY_MS });
+    const p = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, factRetentionDays: 8, now: () => first + 7 * DAY_MS });
     const r = await p.prune();
     await p.close();
     expect(r.events).toBe(0);
