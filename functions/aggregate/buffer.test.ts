@@ -55,6 +55,16 @@ describe('group-commit buffer', () => {
     expect(r.batches[0]!.length).toBeGreaterThan(1);
   });
 
+  it('without quietMs, from idle only size or the interval start a flush', async () => {
+    const r = recorder(1);
+    const b = createGroupCommitBuffer<number>({ maxBatch: 1000, intervalMs: 60, flush: r.flush });
+    const adds = [b.add([1])];
+    await sleep(30);
+    adds.push(b.add([2]));
+    await Promise.all(adds);
+    expect(r.batches).toEqual([[1, 2]]);
+  });
+
   it('starts at once on size, and never splits one add', async () => {
     const r = recorder(1);
     const b = createGroupCommitBuffer<number>({ maxBatch: 3, intervalMs: 10_000, quietMs: 10_000, flush: r.flush });

@@ -4,13 +4,14 @@
  * the next flush starts with everything that arrived meanwhile (up to `maxBatch`), so one-event HTTP
  * requests batch themselves under load. From idle, a flush starts once `maxBatch` items are buffered, or
  * arrivals pause for `quietMs` (a burst is over: the Kafka runner's partitions' sub-batches, or the
- * requests a batch of answers set off), or at the latest when the oldest has waited `intervalMs`.
+ * requests a batch of answers set off; when `quietMs` is set), or at the latest when the oldest has waited
+ * `intervalMs`.
  */
 export interface BufferOptions<T> {
   maxBatch: number;
   intervalMs: number;
-  /** From idle: start once nothing arrived for this long (default 2 ms). */
-  quietMs?: number;
+  /** From idle: start once nothing arrived for this long (default: off). */
+  quietMs?: number | undefined;
   /** Writes one batch; the adds in it resolve or reject with it. */
   flush(items: T[]): Promise<void>;
 }
@@ -80,8 +81,9 @@ export function createGroupCommitBuffer<T>(opts: BufferOptions<T>): GroupCommitB
       return;
     }
     timer ??= setTimeout(() => void start(), opts.intervalMs);
+    if (opts.quietMs === undefined) return;
     if (quiet !== undefined) clearTimeout(quiet);
-    quiet = setTimeout(() => void start(), opts.quietMs ?? 2);
+    quiet = setTimeout(() => void start(), opts.quietMs);
   }
 
   return {
