@@ -72,10 +72,8 @@ export function createRollupAccumulator(minuteFloor = -Infinity) {
     add(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, c: Partial<Counters>, sign = 1): void {
       if (grain === 'm' && bucket < minuteFloor) return;
       const target = row(siteId, grain, dimension, bucket, value);
-      for (const n of ROLLUP_COUNTERS) {
-        const x = c[n];
-        if (x !== undefined) target[n] += sign * x;
-      }
+      // only the counters given (1–5 of them): this runs ~30 times per event
+      for (const n of Object.keys(c) as (keyof Counters)[]) target[n] += sign * (c[n] ?? 0);
     },
     /** non-zero rows only */
     rows: (): RollupDelta[] => [...rows.values()].filter((r) => ROLLUP_COUNTERS.some((n) => r.counters[n] !== 0)),
