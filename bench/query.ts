@@ -9,6 +9,7 @@
  *   BENCH_LOADS=30 BENCH_NAIVE_ROWS=300000 npx tsx bench/query.ts
  *   BENCH_QUERY_RESEED=1 …                 drops and seeds the bench database again
  *   BENCH_QUERY_SEED_ONLY=1 …              seeds (or checks the seed) and stops: time later, on a quiet machine
+ *   BENCH_QUERY_FACT_PAGEVIEWS=200000 …    also seeds facts of the last two days (once) and times the 24h dashboard on them
  *
  * Seeded straight into the rollups, as aggregate writes them (every dimension, realistic value counts per day,
  * zipf-distributed, exact `visitors`, page engagement counters): day rows of every dimension for SEED_DAYS days
@@ -27,7 +28,7 @@ import mysql from 'mysql2/promise';
 import { ROLLUP_COUNTERS, type Counters } from '../events/vocabulary';
 import { createHll } from '../functions/aggregate/hll';
 import { createDatabase, type Database } from '../functions/lib/db';
-import { DAY_MS, HOUR_MS, MINUTE_MS, bucketOf, toLocalMs } from '../functions/lib/time';
+import { DAY_MS, HOUR_MS, MINUTE_MS, bucketOf, fromLocalMs, toLocalMs } from '../functions/lib/time';
 import { createQueryHandler } from '../functions/query/handler';
 import { ROLLUP_COLUMNS, SKETCH_COLUMNS, insertMany, valueKeyOf } from '../functions/query/testing/seed';
 
@@ -242,6 +243,97 @@ async function seedNaive(db: Database, rows: number, today: number): Promise<voi
   await db.sequelize.query('ANALYZE TABLE naive_events');
 }
 
+/**
+ * Facts of the last two site-days (today and yesterday) at `pageviews` a day, as aggregate writes them: one
+ * `visits` row per visit (2.5 pageviews each), an `events` row per pageview, custom event and engagement. They
+ * serve `24h`, which cuts through both days. Returns the rows written.
+ */
+async function seedFacts(db: Database, pageviews: number, today: number): Promise<number> {
+  const cdf = Object.fromEntries(
+    Object.entries(VALUES).map(([d, n]) => {
+      let acc = 0;
+      return [d, zipfShares(n).map((s) => (acc += s))];
+    }),
+  );
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+  const pick = (d: string) => {
+    const r = rnd();
+    const c = cdf[d]!;
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (c[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return valueOf(d, lo);
+  };
+  const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+  const visitCols = [
+    'site_id',
+    'visit_key',
+    'visitor_id',
+    'day',
+    'started_at',
+    'ended_at',
+    'pageviews',
+    'events',
+    'entry_page',
+    'exit_page',
+  ];
+  visitCols.push('source', 'channel', 'utm_source', 'country', 'browser', 'os', 'device');
+  const eventCols = ['site_id', 'day', 'event_key', 'ts', 'visit_key', 'visitor_id', 'kind', 'name', 'page', 'engaged_ms', 'scroll_depth'];
+  let written = 0;
+  let serial = 0;
+  for (const day of [today - DAY_MS, today]) {
+    const visitors = Math.round((pageviews * VISITORS_PER_DAY) / PAGEVIEWS_PER_DAY);
+    const visits: unknown[][] = [];
+    const events: unknown[][] = [];
+    const flush = async (force: boolean) => {
+      if (visits.length >= 2000 || (force && visits.length > 0)) {
+        written += visits.length;
+        await insertMany(db, 'visits', visitCols, visits.splice(0), 2000);
+      }
+      if (events.length >= 4000 || (force && events.length > 0)) {
+        written += events.length;
+        await insertMany(db, 'events', eventCols, events.splice(0), 2000);
+      }
+    };
+    for (let n = 0; n < pageviews / 2.5; n++) {
+      const visitKey = hex(++serial, 32);
+      const visitorId = hex(Math.floor(rnd() * visitors) + (day / DAY_MS) * 1e7, 16);
+      const started = fromLocalMs(day + Math.floor(rnd() * DAY_MS), TZ);
+      const pages = Array.from({ length: 1 + Math.floor(rnd() * rnd() * 4) }, () => pick('page'));
+      const custom = rnd() < EVENTS_PER_DAY / (PAGEVIEWS_PER_DAY / 2.5) ? [pick('event')] : [];
+      pages.forEach((page, j) => {
+        const ts = started + j * 30_000;
+        events.push([1, day, hex(++serial, 32), ts, visitKey, visitorId, 'pageview', '', page, 0, null]);
+        if (rnd() < 0.6) events.push([1, day, hex(++serial, 32), ts + 20_000, visitKey, visitorId, 'engagement', '', page, 20_000, 55]);
+      });
+      for (const name of custom) events.push([1, day, hex(++serial, 32), started, visitKey, visitorId, 'event', name, pages[0]!, 0, null]);
+      visits.push([
+        ...[1, visitKey, visitorId, day, started, started + (pages.length - 1) * 30_000, pages.length, custom.length],
+        ...[
+          pages[0]!,
+          pages.at(-1)!,
+          pick('source'),
+          pick('channel'),
+          pick('utm_source'),
+          pick('country'),
+          pick('browser'),
+          pick('os'),
+          pick('device'),
+        ],
+      ]);
+      await flush(false);
+    }
+    await flush(true);
+  }
+  await db.sequelize.query('ANALYZE TABLE visits, events');
+  return written;
+}
+
 /** The dashboard's ten questions, naively: exact distinct counts over raw rows of the range. */
 async function naiveDashboard(db: Database, from: number, to: number, now: number): Promise<void> {
   const r = { from, to, prev: from - (to - from), rt: now - 30 * MINUTE_MS, rt5: now - 5 * MINUTE_MS, now };
@@ -379,6 +471,22 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
       figure(seededNow ? 'query.seed.seconds' : 'query.seed.reused_seconds', Math.round(seedSeconds), 's', null),
     ];
     const nowLocal = toLocalMs(NOW, TZ);
+    // BENCH_QUERY_FACT_PAGEVIEWS=n: facts of the last two days at n pageviews a day (once), and the 24h dashboard over them.
+    const factPageviews = Number(env.BENCH_QUERY_FACT_PAGEVIEWS ?? 0);
+    if (factPageviews > 0) {
+      const [have] = await db.sequelize.query("SELECT COUNT(*) AS n FROM events WHERE site_id = 1 AND kind = 'pageview'");
+      const stored = Number((have as { n: unknown }[])[0]?.n ?? 0);
+      if (stored === 0) figures.push(figure('query.seed.fact_rows', await seedFacts(db, factPageviews, today), 'rows', null));
+      else if (Math.abs(stored - 2 * factPageviews) > 0.1 * stored)
+        throw new Error(`the bench database holds facts of another size (${stored} pageviews): BENCH_QUERY_RESEED=1`);
+      const api = await timeIt(Math.max(5, Math.round(loads / 2)), () => fetchAll(base, dashboardUrls('24h')));
+      for (const q of ['p50', 'p95'] as const)
+        figures.push(figure(`query.dashboard10.24h_facts_${factPageviews}_pageviews_a_day.${q}`, api[q], 'ms', null));
+      for (const d of PANELS) {
+        const one = await timeIt(5, () => fetchAll(base, [dashboardUrls('24h').find((u) => u.includes(`dimension=${d}&`))!]));
+        figures.push(figure(`query.request.24h.breakdown.${d}.p50`, one.p50, 'ms', null));
+      }
+    }
     for (const [period, days] of PERIODS) {
       const api = await timeIt(loads, () => fetchAll(base, dashboardUrls(period)));
       const from = today + DAY_MS - days * DAY_MS;
