@@ -13,6 +13,7 @@ import { readBearer } from './access';
 import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
 import { openApiDocument } from './openapi';
+import { createMonthRollups } from './month-rollups';
 import { parseQueryString } from './params';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader, type Reader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
@@ -51,6 +52,8 @@ export interface QueryHandlerDeps {
   statementTimeoutMs?: number;
   /** The stats reader; default: createReader over `db` with `statementTimeoutMs`. */
   read?: Reader;
+  /** Read and keep month rows for long ranges (default true; false reads day rows only). */
+  monthRollups?: boolean;
 }
 
 export interface QueryHandler {
@@ -58,6 +61,8 @@ export interface QueryHandler {
   /** node:http / express adapter over `handle`. */
   listener(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): Promise<void>;
   ready(): Promise<Readiness>;
+  /** Resolves when background month compactions have finished (tests, bench). */
+  settled(): Promise<void>;
 }
 
 /** The API routes; every one is documented in openapi.ts (a test checks both ways). */
@@ -102,12 +107,9 @@ function errorAnswer(e: ApiError): Answer {
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? silentLogger;
   const cors = deps.cors ?? parseCorsOrigins('');
-  const routeDeps: RouteDeps = {
-    db: deps.db,
-    read: deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }),
-    visitors: deps.visitors ?? hllVisitorCounter,
-    now: deps.now ?? Date.now,
-  };
+  const read = deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
+  const months = createMonthRollups({ db: deps.db, read, logger, enabled: deps.monthRollups });
+  const routeDeps: RouteDeps = { db: deps.db, read, months, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 
@@ -223,6 +225,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   return {
     handle,
     ready,
+    settled: () => months.settled(),
     async listener(req, res) {
       const r = await handle({ method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers });
       res.writeHead(r.status, r.headers);
