@@ -41,12 +41,12 @@ export async function getBreakdown(read: Reader, q: WholeDaysBreakdownQuery): Pr
   // The ORDER BY column is one of two fixed names, never request text.
   const tie = tieColumn(q.dimension);
   const where = planWhere(q.plan);
-  // The value is read by primary key from the group's last row: a day row if the group has one, else a month row.
+  // The value is read by primary key from one row that exists in the group: its last day, else week, else month row.
   const rows = await read.select(
     `SELECT t.*, r.value
      FROM (
-       SELECT value_key, MAX(CASE WHEN grain = 'd' THEN bucket END) AS last_day, MAX(CASE WHEN grain = 'M' THEN bucket END) AS last_month,
-              ${sumCounters()}
+       SELECT value_key, MAX(CASE WHEN grain = 'd' THEN bucket END) AS last_day, MAX(CASE WHEN grain = 'w' THEN bucket END) AS last_week,
+              MAX(CASE WHEN grain = 'c' THEN bucket END) AS last_month, ${sumCounters()}
        FROM rollups
        WHERE site_id = :siteId AND dimension = :dimension AND (${where.sql})
        GROUP BY value_key
@@ -55,20 +55,26 @@ export async function getBreakdown(read: Reader, q: WholeDaysBreakdownQuery): Pr
      ) t
      JOIN rollups r
        ON r.site_id = :siteId AND r.dimension = :dimension AND r.value_key = t.value_key
-      AND r.grain = CASE WHEN t.last_day IS NULL THEN 'M' ELSE 'd' END AND r.bucket = COALESCE(t.last_day, t.last_month)
+      AND r.grain = CASE WHEN t.last_day IS NOT NULL THEN 'd' WHEN t.last_week IS NOT NULL THEN 'w' ELSE 'c' END
+      AND r.bucket = COALESCE(t.last_day, t.last_week, t.last_month)
      ORDER BY t.visitors DESC, t.${tie} DESC, t.value_key ASC`,
     { ...where.replacements, siteId: q.siteId, dimension: q.dimension, limit: q.limit + 1, offset: q.offset },
   );
   return rows.map((r) => ({ value: str(r.value), ...counters(r) }));
 }
 
-/** `(grain = 'M' AND bucket IN (…)) OR (grain = 'd' AND bucket >= … AND bucket < …) …`: primary-key ranges only. */
+/** `(grain = 'c' AND bucket IN (…)) OR (grain = 'w' …) OR (grain = 'd' AND bucket >= … AND bucket < …) …`: primary-key ranges only. */
 export function planWhere(plan: RangePlan): { sql: string; replacements: Record<string, unknown> } {
   const parts: string[] = [];
   const replacements: Record<string, unknown> = {};
-  if (plan.months.length > 0) {
-    parts.push(`(grain = 'M' AND bucket IN (:months))`);
-    replacements.months = plan.months;
+  for (const [grain, name] of [
+    ['c', 'months'],
+    ['w', 'weeks'],
+  ] as const) {
+    const starts = plan.periods.filter((p) => p.grain === grain).map((p) => p.start);
+    if (starts.length === 0) continue;
+    parts.push(`(grain = '${grain}' AND bucket IN (:${name}))`);
+    replacements[name] = starts;
   }
   plan.days.forEach(([from, to], i) => {
     parts.push(`(grain = 'd' AND bucket >= :from${i} AND bucket < :to${i})`);
