@@ -270,6 +270,11 @@ async function seedFacts(db: Database, pageviews: number, today: number): Promis
     return valueOf(d, lo);
   };
   const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+  // visits.country is CHAR(2): country-<i> becomes two letters
+  const countryCode = (v: string) => {
+    const i = Number(v.slice('country-'.length));
+    return String.fromCharCode(65 + (i % 26), 65 + (Math.floor(i / 26) % 26));
+  };
   const visitCols = [
     'site_id',
     'visit_key',
