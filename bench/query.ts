@@ -325,7 +325,7 @@ async function seedFacts(db: Database, pageviews: number, today: number): Promis
           pick('source'),
           pick('channel'),
           pick('utm_source'),
-          pick('country'),
+          countryCode(pick('country')),
           pick('browser'),
           pick('os'),
           pick('device'),
