@@ -15,7 +15,18 @@ export interface CollectLimits {
   trustedProxies: TrustedProxies;
 }
 
+/**
+ * When collect answers 202: `kafka` once Kafka acknowledged the events (acks = all; a failure or a
+ * slow broker answers 503), `buffered` once they are in a bounded in-memory buffer that is published
+ * in the background (buffered-publish.ts; 503 only when the buffer is full).
+ */
+export const ACK_MODES = ['kafka', 'buffered'] as const;
+export type AckMode = (typeof ACK_MODES)[number];
+
 export interface CollectConfig extends CollectLimits {
+  ack: AckMode;
+  /** Most events the `buffered` mode holds (the most a crash can lose). */
+  bufferEvents: number;
   /** Empty when only K_SINK is used. */
   kafkaBrokers: readonly string[];
   topicPrefix: string;
@@ -68,8 +79,11 @@ export function readCollectConfig(env: Env): Readonly<CollectConfig> {
   if (brokers === undefined && sink === undefined) {
     throw new ConfigError('KAFKA_BROKERS is required: a comma-separated list of host:port, e.g. 127.0.0.1:9092');
   }
+  const ack = envString(env, 'WTM_COLLECT_ACK', { fallback: 'kafka', pattern: /^(kafka|buffered)$/, hint: 'kafka or buffered' }) as AckMode;
   return Object.freeze({
     ...readCollectLimits(env),
+    ack,
+    bufferEvents: envNumber(env, 'WTM_COLLECT_BUFFER_EVENTS', 10_000, 1, 1_000_000),
     kafkaBrokers: Object.freeze(brokers === undefined ? [] : parseBrokers(brokers)),
     topicPrefix: envString(env, 'WTM_TOPIC_PREFIX', {
       fallback: 'wtm',

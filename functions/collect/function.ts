@@ -18,7 +18,8 @@ import { createLogger } from '../lib/logger';
 import type { Publisher } from '../lib/bus';
 import { createSinkPublisher } from '../enrich/sink-publisher';
 import { readCollectConfig } from './config';
-import { createCollectHandler, deferBodyParsing } from './http';
+import { createBufferedPublish, type BufferedPublish } from './buffered-publish';
+import { createCollectHandler, deferBodyParsing, type PublishRaw } from './http';
 
 const REQUEST_START = 'http.server.request.start';
 
@@ -40,7 +41,17 @@ export const createFunction: FunctionFactory = async (env) => {
     kafka = createKafkaPublisher({ brokers: config.kafkaBrokers, clientId: 'wtm-collect', logger, compression: 'none' });
     publisher = kafka;
   }
-  const collect = createCollectHandler({ limits: config, logger, publish: (events) => publisher.publish(topics.raw, events) });
+  const toKafka: PublishRaw = (events) => publisher.publish(topics.raw, events);
+  let buffer: BufferedPublish | undefined;
+  let publish = toKafka;
+  if (config.ack === 'buffered') {
+    const b = createBufferedPublish({ publish: toKafka, logger, maxEvents: config.bufferEvents });
+    buffer = b;
+    publish = async (events) => {
+      if (!b.offer(events)) throw new Error(`the buffer of ${config.bufferEvents} events is full`);
+    };
+  }
+  const collect = createCollectHandler({ limits: config, logger, publish });
   subscribe(REQUEST_START, onRequestStart);
   const report = setInterval(() => logger.info({ metrics: collect.metrics() }, 'collect metrics'), 60_000);
   report.unref();
@@ -48,6 +59,7 @@ export const createFunction: FunctionFactory = async (env) => {
     {
       maxBodyBytes: config.maxBodyBytes,
       rateLimit: config.rateLimit ?? 'off',
+      ack: config.ack,
       trustedProxies: config.trustedProxies.text || 'none',
       publishTo: config.sink ?? topics.raw,
     },
@@ -66,6 +78,10 @@ export const createFunction: FunctionFactory = async (env) => {
     async close() {
       clearInterval(report);
       unsubscribe(REQUEST_START, onRequestStart);
+      if (buffer !== undefined) {
+        const left = await buffer.flush(20_000);
+        if (left > 0) logger.error({ events: left }, 'buffered events could not be published before shutdown');
+      }
       await publisher.close();
       logger.info({ metrics: collect.metrics() }, 'collect closed');
     },
