@@ -96,29 +96,29 @@ function contentTypeProblem(ct: string | undefined): string | undefined {
   return undefined;
 }
 
-/** At most this much of a refused body is read (and thrown away) before the connection is cut. */
-const LINGER_BYTES = 1024 * 1024;
+/** A refused body is read and thrown away for at most this long / this much before the connection is cut. */
 const LINGER_MS = 2_000;
+const LINGER_BYTES = 16 * 1024 * 1024;
 
 /**
- * After refusing a body mid-stream: read and discard a little more before closing. Closing a socket
- * with unread data makes the kernel send a reset, and the client may lose the answer (the "lingering
- * close" of web servers). Nothing is kept; past LINGER_BYTES or LINGER_MS the socket is destroyed.
+ * After refusing a request whose body is still coming: once the answer is out, half-close (FIN, so the
+ * client stops sending) and read and discard what still arrives, then cut. Closing a socket with unread
+ * data makes the kernel send a reset, and the client may lose the answer (the "lingering close" of web
+ * servers). Nothing is kept; past LINGER_MS or LINGER_BYTES the socket is destroyed.
  */
-function lingerThenClose(req: IncomingMessage): void {
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
   if (req.readableEnded) return;
   let discarded = 0;
-  const cut = () => req.socket.destroy();
+  const socket = req.socket;
+  const cut = () => socket.destroy();
   const timer = setTimeout(cut, LINGER_MS);
   timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  res.once('finish', () => socket.end());
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
-    if (discarded > LINGER_BYTES) {
-      clearTimeout(timer);
-      cut();
-    }
+    if (discarded > LINGER_BYTES) cut();
   });
-  req.once('end', () => clearTimeout(timer));
   req.resume();
 }
 
@@ -126,7 +126,7 @@ function lingerThenClose(req: IncomingMessage): void {
  * Reads the body up to `max` bytes. Rejects with CollectError 413 as soon as it passes the limit, 408
  * when it is too slow, 400 when the client goes away mid-body.
  */
-function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, res: ServerResponse, max: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -140,7 +140,7 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
       req.off('error', onError);
       req.off('aborted', onAborted);
       if (err !== undefined) {
-        lingerThenClose(req);
+        lingerThenClose(req, res);
         reject(err);
       } else resolve(body ?? Buffer.alloc(0));
     };
@@ -223,7 +223,7 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
     // A refusal before or while the body is read lingers (reads and discards a bounded amount) and
     // then cuts the connection; `Connection: close` would make Node reset it with the answer unread.
     const refuseUnread = (e: CollectError, headers: Record<string, string> = {}) => {
-      lingerThenClose(req);
+      lingerThenClose(req, res);
       refuse(res, e, headers);
     };
     const declared = header(req, 'content-length');
@@ -266,7 +266,7 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
         if (preread.length > limits.maxBodyBytes)
           throw new CollectError('payload_too_large', `the body is larger than ${limits.maxBodyBytes} bytes`);
         body = preread;
-      } else body = req.readableEnded ? Buffer.alloc(0) : await readBody(req, limits.maxBodyBytes, limits.bodyTimeoutMs);
+      } else body = req.readableEnded ? Buffer.alloc(0) : await readBody(req, res, limits.maxBodyBytes, limits.bodyTimeoutMs);
     } catch (e) {
       if (isCollectError(e)) refuse(res, e);
       else throw e;
