@@ -32,6 +32,8 @@ import { benchEnv } from './harness';
 
 const CONCURRENCY = 64;
 const SECONDS = Number(process.env.BENCH_COLLECT_SECONDS ?? '5');
+/** Warm-up before counting: connections, the JIT (zod's parsers are cold at first), the producer's first batches. */
+const WARMUP_SECONDS = Number(process.env.BENCH_COLLECT_WARMUP_SECONDS ?? '3');
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const BODIES = [
   '{"n":"pageview","v":36,"u":"https://blog.example/app/home","d":"blog.example","r":null}',
@@ -101,7 +103,7 @@ async function load(port: number, seconds: number): Promise<{ rps: number; non20
     for (let i = w; !stop; i += CONCURRENCY) await one(i);
   };
   const workers = Array.from({ length: CONCURRENCY }, (_, w) => worker(w));
-  await sleep(1_000); // warm-up: connections, JIT, the producer's first batches
+  await sleep(WARMUP_SECONDS * 1000);
   counting = true;
   const started = performance.now();
   await sleep(seconds * 1000);
