@@ -261,3 +261,105 @@ describeWithServices('the tracker in Chromium, end to end', ['kafka', 'mysql'], 
     await context.close();
   }, 180_000);
 });
+
+/** The tracker's options in Chromium, without a backend: the test answers /api/event itself and reads the bodies. */
+describe('the tracker script in Chromium (options, queue, opt-out)', () => {
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let origin = '';
+  let pages: Record<string, string> = {};
+
+  beforeAll(async () => {
+    buildBundle();
+    const tracker = readFileSync(join(ROOT, 'web', 'dist', 'script.js'));
+    server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path === '/js/script.js' || path === '/js/script.hash.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        res.end(tracker);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(pages[path] ?? '<p>none</p>');
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  /** Opens `path` (HTML given) and returns the bodies the tracker posted within `ms`. */
+  async function bodiesOf(html: string, act: (page: Page) => Promise<void> = async () => undefined, url = `${origin}/p`) {
+    pages = { '/p': html };
+    const context = await browser!.newContext({ userAgent: USER_AGENT });
+    const page = await context.newPage();
+    const bodies: Record<string, unknown>[] = [];
+    await page.route('**/api/event', async (route) => {
+      bodies.push(JSON.parse(route.request().postData() ?? '{}') as Record<string, unknown>);
+      await route.fulfill({ status: 202, body: 'ok', headers: { 'Access-Control-Allow-Origin': '*' } });
+    });
+    await page.goto(url);
+    await page.waitForFunction(
+      () => typeof (window as Window & { wtm?: unknown }).wtm === 'function' && !('q' in (window as unknown as { wtm: object }).wtm),
+    );
+    await act(page);
+    await new Promise((r) => setTimeout(r, 500));
+    await context.close();
+    return bodies;
+  }
+  const tag = (attrs: string, src = '/js/script.js') =>
+    `<script defer ${attrs} data-allow-localhost data-allow-automation src="${src}"></script>`;
+  const queue = `<script>window.wtm = window.wtm || function () { (window.wtm.q = window.wtm.q || []).push(arguments); };</script>`;
+
+  it('sends the pageview first, then the calls queued before it loaded; window.plausible answers too', async () => {
+    const bodies = await bodiesOf(
+      `${queue}<script>wtm('purchase', { props: { plan: 'pro' }, revenue: { amount: '12.50', currency: 'EUR' }, interactive: false });</script>${tag('data-domain="a.example,b.example"')}`,
+      async (page) => {
+        await page.evaluate(() => (window as unknown as { plausible: (n: string) => void }).plausible('later'));
+      },
+    );
+    expect(bodies.map((b) => b.n)).toEqual(['pageview', 'purchase', 'later']);
+    expect(bodies[0]).toMatchObject({ u: `${origin}/p`, d: 'a.example,b.example' });
+    expect(bodies[1]).toMatchObject({ p: { plan: 'pro' }, $: { amount: '12.50', currency: 'EUR' }, i: false, d: 'a.example,b.example' });
+    expect(bodies.every((b) => !('h' in b))).toBe(true);
+  }, 60_000);
+
+  it('hash routing (data-hash or script.hash.js): a pageview per fragment, marked h: 1; without it fragments are no pages', async () => {
+    const go = async (page: Page) => {
+      await page.evaluate(() => (location.hash = '#/settings'));
+      await page.waitForTimeout(100);
+      await page.evaluate(() => (location.hash = '#/profile'));
+    };
+    for (const html of [tag('data-domain="h.example" data-hash'), tag('data-domain="h.example"', '/js/script.hash.js')]) {
+      const bodies = await bodiesOf(html, go);
+      expect(bodies.filter((b) => b.n === 'pageview').map((b) => [b.u, b.h])).toEqual([
+        [`${origin}/p`, 1],
+        [`${origin}/p#/settings`, 1],
+        [`${origin}/p#/profile`, 1],
+      ]);
+    }
+    const plain = await bodiesOf(tag('data-domain="h.example"'), go);
+    expect(plain.filter((b) => b.n === 'pageview')).toHaveLength(1);
+  }, 60_000);
+
+  it('sends nothing for a visitor who opted out, nor on localhost without data-allow-localhost; callbacks still run', async () => {
+    const optedOut = await bodiesOf(`<script>localStorage.wtm_ignore = 'true';</script>${tag('data-domain="o.example"')}`, async (page) => {
+      const called = await page.evaluate(
+        () =>
+          new Promise<boolean>((r) => (window as unknown as { wtm: (n: string, o: object) => void }).wtm('x', { callback: () => r(true) })),
+      );
+      expect(called).toBe(true);
+    });
+    expect(optedOut).toEqual([]);
+    const localhost = await bodiesOf(
+      `<script defer data-domain="l.example" data-allow-automation src="/js/script.js"></script>`,
+      async () => undefined,
+      `${origin.replace('127.0.0.1', 'localhost')}/p`,
+    );
+    expect(localhost).toEqual([]);
+  }, 60_000);
+});
