@@ -14,7 +14,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import type { FunctionFactory, WtmFunction } from './lib/function';
 import { createLogger } from './lib/logger';
 
-export const TARGETS = ['generate', 'enrich', 'aggregate', 'query'] as const;
+export const TARGETS = ['generate', 'enrich', 'aggregate', 'query', 'collect'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /**
@@ -26,6 +26,7 @@ const LOADERS: Record<Target, () => Promise<{ createFunction: FunctionFactory }>
   enrich: () => import('./enrich/function'),
   aggregate: () => import('./aggregate/function'),
   query: () => import('./query/function'),
+  collect: () => import('./collect/function'),
 };
 
 /** The longest a shutdown may take: below Kubernetes' default 30 s grace period, so we exit before SIGKILL. */

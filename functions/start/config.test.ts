@@ -38,6 +38,22 @@ describe('npm start options', () => {
     expect(r.config.sites.map((s) => s.hostname)).toEqual(['shop.example']);
   });
 
+  it('--no-simulate: no demo sites, no history, no live traffic; --site registers real sites; no rate limit on /api/event', () => {
+    const r = parse(['--no-simulate', '--site', 'Example.com@Europe/Berlin', '--site', 'b.example']);
+    if (r.help) throw new Error('unexpected help');
+    expect(r.config).toMatchObject({ simulate: false, rate: 0, backfillDays: 0, sites: [] });
+    expect(r.config.realSites).toEqual([
+      { hostname: 'example.com', timezone: 'Europe/Berlin' },
+      { hostname: 'b.example', timezone: 'UTC' },
+    ]);
+    expect(r.config.collect.rateLimit).toBeUndefined();
+    const limited = parse([], { WTM_COLLECT_RATE: '5', WTM_SITE: 'c.example' });
+    if (limited.help) throw new Error('unexpected help');
+    expect(limited.config.collect.rateLimit).toEqual({ ratePerSecond: 5, burst: 50 });
+    expect(limited.config.realSites).toEqual([{ hostname: 'c.example', timezone: 'UTC' }]);
+    expect(limited.config.simulate).toBe(true);
+  });
+
   it('answers --help', () => {
     expect(parse(['--help'])).toEqual({ help: true });
   });
@@ -52,6 +68,9 @@ describe('npm start options', () => {
     [[], { DATABASE_URL: 'postgres://x' }, /DATABASE_URL/],
     [[], { WTM_TOPIC_PREFIX: 'Bad Prefix' }, /WTM_TOPIC_PREFIX/],
     [[], { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [['--site', 'not a host'], {}, /--site/],
+    [['--site', 'a.example@Mars/Olympus'], {}, /time zone/],
+    [[], { WTM_TRUSTED_PROXIES: '10.0.0.0/99' }, /WTM_TRUSTED_PROXIES/],
   ] as [string[], Record<string, string>, RegExp][])('refuses %j %j with a message naming it', (argv, env, message) => {
     expect(() => parse(argv, env)).toThrow(ConfigError);
     expect(() => parse(argv, env)).toThrow(message);
