@@ -3,7 +3,7 @@
  * breakdown rows with `null` for metrics a dimension does not have.
  */
 import { ZERO_COUNTERS, type Counters } from './queries/rows';
-import type { Dimension, Interval, Metric } from './params';
+import type { Dimension, Metric } from './params';
 import { formatLocal } from './period';
 
 export type Metrics = Record<Metric, number>;
@@ -104,77 +104,4 @@ export function compareBreakdown(dimension: Dimension): (a: BreakdownResult, b: 
     }
     return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
   };
-}
-
-/*
- * The response documents, one type per route. The routes build their bodies with `satisfies`, and the web
- * client imports these with `import type` (no server code in the bundle), so a change here is a compile
- * error on both sides instead of silent drift.
- */
-
-/** `from` inclusive, `to` exclusive; site-local ISO date-times without offset. */
-export interface ResponseRange {
-  from: string;
-  to: string;
-}
-
-/** GET /api/v1/sites */
-export interface SitesResponse {
-  sites: { site: string; timezone: string; public: boolean }[];
-}
-
-/** With a goal filter the summary adds the goal's total conversions and conversion rate (0–100, one decimal). */
-export type SummaryMetrics = Metrics & Partial<Record<'conversions' | 'conversion_rate', number>>;
-
-/** GET /api/v1/stats/summary */
-export interface SummaryResponse {
-  site: string;
-  timezone: string;
-  range: ResponseRange;
-  metrics: SummaryMetrics;
-  previous: { range: ResponseRange; metrics: SummaryMetrics };
-}
-
-/** GET /api/v1/stats/timeseries */
-export interface TimeseriesResponse {
-  site: string;
-  timezone: string;
-  interval: Interval;
-  range: ResponseRange;
-  metrics: Metric[];
-  buckets: TimeBucket[];
-}
-
-/** A breakdown row as the API sends it: `conversion_rate` is set for `dimension=goal` and null otherwise. */
-export type BreakdownRow = BreakdownResult & { conversion_rate?: number | null };
-
-/** GET /api/v1/stats/breakdown (`dimension` may also be `goal` or `props:<key>`). */
-export interface BreakdownResponse {
-  site: string;
-  dimension: string;
-  range: ResponseRange;
-  page: number;
-  limit: number;
-  has_more: boolean;
-  results: BreakdownRow[];
-}
-
-/** GET /api/v1/stats/realtime */
-export interface RealtimeResponse {
-  site: string;
-  visitors: number;
-  pageviews_per_minute: { t: string; pageviews: number }[];
-}
-
-/** GET /api/v1/goals: a goal is a custom event name or a page path pattern (`*` = any characters). */
-export interface GoalsResponse {
-  site: string;
-  goals: ({ id: number; name: string } & ({ kind: 'event'; event: string } | { kind: 'page'; page: string }))[];
-}
-
-/** GET /api/v1/props: property keys seen on custom events in the range, most used first. */
-export interface PropsResponse {
-  site: string;
-  range: ResponseRange;
-  keys: { key: string; events: number }[];
 }

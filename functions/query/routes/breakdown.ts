@@ -10,7 +10,7 @@ import { formatLocal, resolvePeriod } from '../period';
 import { getBreakdown } from '../queries/get-breakdown';
 import { getVisitorSketches } from '../queries/get-visitor-sketches';
 import type { Route } from '../route';
-import { compareBreakdown, shapeBreakdownRow, type BreakdownResponse } from '../shape';
+import { compareBreakdown, shapeBreakdownRow } from '../shape';
 
 export const breakdownRoute: Route = async (req, deps) => {
   const params = parseBreakdown(req.query);
@@ -53,7 +53,7 @@ export const breakdownRoute: Route = async (req, deps) => {
       limit: params.limit,
       has_more: rows.length > params.limit,
       results,
-    } satisfies BreakdownResponse,
+    },
     maxAge: periodMaxAge(period, 'period' in params.period && params.period.period === 'today'),
     isPublicData,
   };

@@ -7,7 +7,6 @@ import { getRealtime } from '../queries/get-realtime';
 import { countRangeVisitors } from '../range-visitors';
 import type { Route } from '../route';
 import { MINUTE_MS, bucketOf, toLocalMs } from '../../lib/time';
-import type { RealtimeResponse } from '../shape';
 
 export const REALTIME_VISITOR_MINUTES = 5;
 export const REALTIME_MINUTES = 30;
@@ -28,7 +27,7 @@ export const realtimeRoute: Route = async (req, deps) => {
       site: site.hostname,
       visitors,
       pageviews_per_minute: bucketStarts(from, end, MINUTE_MS).map((t) => ({ t: formatLocal(t), pageviews: perMinute.get(t) ?? 0 })),
-    } satisfies RealtimeResponse,
+    },
     maxAge: MAX_AGE.realtime,
     isPublicData,
   };

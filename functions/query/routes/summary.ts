@@ -6,7 +6,7 @@ import { formatLocal, resolvePeriod, type LocalRange } from '../period';
 import { getSummary } from '../queries/get-summary';
 import { countRangeVisitors } from '../range-visitors';
 import type { Route } from '../route';
-import { deriveMetrics, type SummaryResponse } from '../shape';
+import { deriveMetrics } from '../shape';
 
 const rangeOf = (r: LocalRange) => ({ from: formatLocal(r.from), to: formatLocal(r.to) });
 
@@ -26,7 +26,7 @@ export const summaryRoute: Route = async (req, deps) => {
       range: rangeOf(period.current),
       metrics: deriveMetrics(totals.current, visitors),
       previous: { range: rangeOf(period.previous), metrics: deriveMetrics(totals.previous, previousVisitors) },
-    } satisfies SummaryResponse,
+    },
     maxAge: periodMaxAge(period, 'period' in params.period && params.period.period === 'today'),
     isPublicData,
   };

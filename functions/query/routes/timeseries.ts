@@ -8,7 +8,7 @@ import { getTimeseries } from '../queries/get-timeseries';
 import { getVisitorSketches } from '../queries/get-visitor-sketches';
 import { visitorsPerBucket } from '../range-visitors';
 import type { Route } from '../route';
-import { fillBuckets, type TimeseriesResponse } from '../shape';
+import { fillBuckets } from '../shape';
 import { DAY_MS, GRAIN_MS, HOUR_MS, type Grain } from '../../lib/time';
 
 const GRAIN: Record<Interval, Grain> = { minute: 'm', hour: 'h', day: 'd' };
@@ -53,7 +53,7 @@ export const timeseriesRoute: Route = async (req, deps) => {
       range: { from: formatLocal(from), to: formatLocal(to) },
       metrics: params.metrics,
       buckets: fillBuckets(bucketStarts(from, to, GRAIN_MS[grain]), rows, visitorsPerBucket(deps, sketches), params.metrics),
-    } satisfies TimeseriesResponse,
+    },
     maxAge: periodMaxAge(period, isToday),
     isPublicData,
   };
