@@ -16,13 +16,12 @@ import {
 } from '../../events/vocabulary';
 import type {
   BreakdownResponse,
-  GoalsResponse,
-  PropsResponse,
   RealtimeResponse,
   SitesResponse,
-  SummaryResponse,
+  SummaryResponse as ServerSummaryResponse,
   TimeseriesResponse,
 } from '../../functions/query/shape';
+import type { GoalsResponse, PropsResponse, SummaryMetrics } from '../../functions/query/filtered/types';
 
 export { DIMENSIONS, INTERVALS, PERIODS, PROPS_PREFIX, type Dimension, type Interval, type Period };
 
@@ -43,23 +42,23 @@ export function isOneOf<T extends string>(list: readonly T[], s: string): s is T
 }
 
 /*
- * The response documents are the server's own types (functions/query/shape.ts), imported as types
- * only: esbuild drops type imports, so no server code reaches the bundle, and a change on either side
- * is a compile error instead of drift.
+ * The response documents are the server's own types (functions/query/shape.ts and filtered/types.ts),
+ * imported as types only: esbuild drops type imports, so no server code reaches the bundle, and a
+ * change on either side is a compile error instead of drift.
  */
 export type {
   BreakdownResponse,
-  BreakdownRow,
-  GoalsResponse,
-  PropsResponse,
+  BreakdownResult as BreakdownRow,
+  RangeDoc as Range,
   RealtimeResponse,
-  ResponseRange as Range,
   SitesResponse,
-  SummaryMetrics as Metrics,
-  SummaryResponse,
   TimeBucket as Bucket,
   TimeseriesResponse,
 } from '../../functions/query/shape';
+export type { GoalsResponse, PropsResponse, SummaryMetrics as Metrics } from '../../functions/query/filtered/types';
+
+/** The summary with a goal filter's figures (the filters branch's SummaryMetrics) in both periods. */
+export type SummaryResponse = ServerSummaryResponse & { metrics: SummaryMetrics; previous: { metrics: SummaryMetrics } };
 
 /** What a breakdown can be by: a dimension, the site's goals, or a custom property's values. */
 export type BreakdownDimension = Dimension | 'goal' | `${typeof PROPS_PREFIX}${string}`;

@@ -28,6 +28,8 @@ const row = (value: string, visitors: number | null, pageviews: number | null, e
   bounce_rate: null,
   visit_duration: null,
   events,
+  time_on_page: null,
+  scroll_depth: null,
 });
 
 describe('kpisOf', () => {
