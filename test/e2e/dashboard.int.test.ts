@@ -1,13 +1,15 @@
 /**
  * The dashboard in real headless Chromium against the real query function over MySQL/MariaDB with
- * seeded rollups: what it shows must be what the API answers. Screenshots go to test/artifacts/.
+ * seeded storage v2 (facts, rollups, sketches): what it shows must be what the API answers, filtered
+ * or not. The API answers are typed with the server's own response types. Screenshots go to
+ * test/artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createDatabase, type Database } from '../../functions/lib/db';
 import { describeWithServices } from '../services';
-import type { BreakdownResponse, SummaryResponse, TimeseriesResponse } from '../../web/src/api';
+import type { BreakdownResponse, SummaryResponse, TimeseriesResponse } from '../../functions/query/shape';
 import { formatMetric } from '../../web/src/format';
 import { buildBundle, closedPortUrl, collectProblems, eventually, launchChromium, ROOT, startQueryServer } from './harness';
 import { HOSTILE_PAGE, seedSites } from './seed';

@@ -140,13 +140,15 @@ export type ColumnFormat = 'number' | 'percent' | 'duration';
 export interface Column {
   key: string;
   label: string;
+  /** A shorter header where the full one would crowd a card. */
+  short?: string;
   format: ColumnFormat;
 }
 
 /** Page metrics from engagement events, shown when the API sends them (null or absent = not shown). */
 const ENGAGEMENT_COLUMNS: readonly Column[] = [
-  { key: 'time_on_page', label: 'Time on page', format: 'duration' },
-  { key: 'scroll_depth', label: 'Scroll depth', format: 'percent' },
+  { key: 'time_on_page', label: 'Time on page', short: 'Time', format: 'duration' },
+  { key: 'scroll_depth', label: 'Scroll depth', short: 'Scroll', format: 'percent' },
 ];
 
 /** A row's figure by key; anything that is not a number (null, absent) reads as null. */

@@ -59,12 +59,23 @@ export class WtmBreakdown extends WtmElement {
         color: var(--_fg);
         border-bottom-color: var(--_accent);
       }
-      .cols,
-      .row {
+      /* One grid for the header and every row (subgrid), so figure columns are as wide as their widest figure. */
+      .table {
         display: grid;
-        grid-template-columns: minmax(0, 1fr) repeat(var(--_cols), 4.5em);
-        gap: 8px;
+        grid-template-columns: minmax(0, 1fr) repeat(var(--_cols), minmax(3em, auto));
+        column-gap: 12px;
+      }
+      .cols,
+      ol,
+      li,
+      .row {
+        grid-column: 1 / -1;
+        display: grid;
+        grid-template-columns: subgrid;
         align-items: center;
+      }
+      .cols span {
+        white-space: nowrap;
       }
       .cols {
         font-size: 0.75rem;
@@ -279,23 +290,26 @@ export class WtmBreakdown extends WtmElement {
     const locale = this.locale;
     const name = breakdownLabel(this.dimension);
     const columns = breakdownColumns(this.dimension, this.rows);
-    return html`<div style="--_cols:${columns.length}">
-      <div class="cols" aria-hidden="true"><span>${name}</span>${columns.map((c) => html`<span class="num">${c.label}</span>`)}</div>
-      <ol aria-label=${name}>
-        ${barRows(this.dimension, this.rows, columns).map((r) => {
-          const shown = displayValue(this.dimension, r.value, locale);
-          const body = html`<span class="bar" part="bar" style="width:${(r.fraction * 100).toFixed(1)}%"></span>
-            <span class="value">${shown}</span>
-            ${columns.map((c, i) => this.renderFigure(c, r.figures[i] ?? null, i > 0, locale))}`;
-          return this.selectable
-            ? html`<li part="row" title=${r.value}>
-                <button class="row" type="button" aria-label="Filter by ${name}: ${shown}" @click=${() => this.selectRow(r.value)}>
-                  ${body}
-                </button>
-              </li>`
-            : html`<li class="row" part="row" title=${r.value}>${body}</li>`;
-        })}
-      </ol>
+    return html`<div class="table" style="--_cols:${columns.length}">
+        <div class="cols" aria-hidden="true">
+          <span>${name}</span>${columns.map((c) => html`<span class="num" title=${c.label}>${c.short ?? c.label}</span>`)}
+        </div>
+        <ol aria-label=${name}>
+          ${barRows(this.dimension, this.rows, columns).map((r) => {
+            const shown = displayValue(this.dimension, r.value, locale);
+            const body = html`<span class="bar" part="bar" style="width:${(r.fraction * 100).toFixed(1)}%"></span>
+              <span class="value">${shown}</span>
+              ${columns.map((c, i) => this.renderFigure(c, r.figures[i] ?? null, i > 0, locale))}`;
+            return this.selectable
+              ? html`<li part="row" title=${r.value}>
+                  <button class="row" type="button" @click=${() => this.selectRow(r.value)}>
+                    ${body}<span class="visually-hidden">, show only this</span>
+                  </button>
+                </li>`
+              : html`<li class="row" part="row" title=${r.value}>${body}</li>`;
+          })}
+        </ol>
+      </div>
       ${this.moreError !== undefined ? html`<div class="error" role="alert" part="error">${messageOf(this.moreError)}</div>` : nothing}
       ${
         this.hasMore
@@ -303,8 +317,7 @@ export class WtmBreakdown extends WtmElement {
               ${this.loadingMore ? 'Loading…' : 'More'}
             </button>`
           : nothing
-      }
-    </div>`;
+      }`;
   }
 
   private renderFigure(c: Column, value: number | null, secondary: boolean, locale: string) {
