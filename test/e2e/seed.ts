@@ -343,6 +343,15 @@ export async function seedSites(db: Database, sites: readonly SeedSite[], now = 
   return out;
 }
 
+/** Defines GOALS for a site (the `goals` table of migration 0004, as `npm run sites -- goal add` writes it). */
+export async function seedGoals(db: Database, siteId: number, now = Date.now()): Promise<void> {
+  for (const g of GOALS) {
+    await db.sequelize.query('INSERT INTO goals (site_id, name, kind, event_name, page_pattern, created_at) VALUES (?, ?, ?, ?, ?, ?)', {
+      replacements: [siteId, g.name, g.kind, g.kind === 'event' ? g.event : '', g.kind === 'page' ? g.page : '', now],
+    });
+  }
+}
+
 /**
  * A goal's conversion rate counted from the seed itself: visitors with a matching event in the
  * site-local range [from, to) ÷ all visitors of the range × 100, one decimal (visitors are per day).
