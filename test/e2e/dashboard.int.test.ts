@@ -92,6 +92,8 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     expect(summary7.metrics.visitors).toBeGreaterThan(0);
     await page.locator('wtm-kpis [data-metric="visitors"]').waitFor();
     expect(await kpiTexts(page)).toEqual(expectedKpis(summary7));
+    // Without filters there are no chips (and no gap for them).
+    expect(await page.locator('wtm-filter-bar .chip').count()).toBe(0);
 
     // Chart: one data-table row per day of the period, and the line is drawn.
     const rows = page.locator('wtm-timeseries table tbody tr');
@@ -135,6 +137,17 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     );
     expect(pages1.results[0]?.value).toBe('/');
     expect(pages1.has_more).toBe(true);
+    // Unfiltered pages carry engagement (time on page, scroll depth): the panel shows those columns.
+    expect(pages1.results[0]?.time_on_page).toEqual(expect.any(Number));
+    await eventually(
+      () => page.locator('wtm-breakdown[dimension="page"] .cols span').allTextContents(),
+      (v) => expect(v.map((t) => t.trim())).toEqual(['Pages', 'Visitors', 'Pageviews', 'Time', 'Scroll']),
+    );
+    await eventually(
+      () => page.locator('wtm-dashboard [aria-busy="true"]').count(),
+      (v) => expect(v).toBe(0),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-unfiltered.png'), fullPage: true });
     await page.locator('wtm-breakdown[dimension="page"] button.more').click();
     const pages2 = await api<BreakdownResponse>('stats/breakdown?site=shop.example&period=7d&dimension=page&limit=10&page=2');
     await eventually(
@@ -340,6 +353,10 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
   async function expectFilteredEverywhere(page: Page, filters: string): Promise<void> {
     const q = `period=7d&filters=${encodeURIComponent(filters)}`;
     const summary = await api<SummaryResponse>(`stats/summary?site=shop.example&${q}`);
+    // The filter must narrow, or this check would pass on an unfiltered dashboard too.
+    const all = await api<SummaryResponse>('stats/summary?site=shop.example&period=7d');
+    expect(summary.metrics.visitors).toBeGreaterThan(0);
+    expect(summary.metrics.visitors).toBeLessThan(all.metrics.visitors);
     await eventually(
       () => kpiTexts(page),
       (v) => expect(v).toEqual(expectedKpis(summary)),

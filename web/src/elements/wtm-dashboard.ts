@@ -70,9 +70,6 @@ export class WtmDashboard extends WtmElement {
       .section {
         margin-bottom: 16px;
       }
-      .filters:not(:empty) {
-        margin-bottom: 12px;
-      }
       .panels {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(min(100%, 360px), 1fr));

@@ -28,7 +28,8 @@ export class WtmFilterBar extends ThemedElement {
         gap: 8px;
         align-items: center;
         list-style: none;
-        margin: 0;
+        /* Only rendered with chips: no gap above the key figures without filters. */
+        margin: 0 0 12px;
         padding: 0;
       }
       .chip {
