@@ -328,6 +328,43 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     expect(problems).toEqual([]);
   });
 
+  it('wtm-dashboard’s reload() loads every part again, past the browser cache', async () => {
+    const page = await context.newPage();
+    const problems = collectProblems(page);
+    await page.goto(`${server.url}/?site=blog.example`);
+    const before = await api<SummaryResponse>('stats/summary?site=blog.example&period=7d');
+    const sourcesBefore = await api<BreakdownResponse>('stats/breakdown?site=blog.example&period=7d&dimension=source&limit=10&page=1');
+    await eventually(
+      () => kpiTexts(page),
+      (v) => expect(v).toEqual(expectedKpis(before)),
+    );
+    // New traffic from a new source today, in the totals and the source rollups.
+    await db.sequelize.query(
+      `UPDATE rollups SET pageviews = pageviews + 500
+       WHERE site_id = (SELECT id FROM sites WHERE hostname = 'blog.example') AND grain = 'd' AND dimension = ''
+       ORDER BY bucket DESC LIMIT 1`,
+    );
+    await db.sequelize.query(
+      `INSERT INTO rollups (site_id, grain, dimension, bucket, value_key, value, visitors, pageviews, visits)
+       SELECT site_id, grain, 'source', bucket, 'e2e-reload-0000', 'reload.example', 9999, 1, 1 FROM rollups
+       WHERE site_id = (SELECT id FROM sites WHERE hostname = 'blog.example') AND grain = 'd' AND dimension = ''
+       ORDER BY bucket DESC LIMIT 1`,
+    );
+    const after = await api<SummaryResponse>('stats/summary?site=blog.example&period=7d');
+    expect(after.metrics.pageviews).toBe(before.metrics.pageviews + 500);
+    expect(sourcesBefore.results.map((r) => r.value)).not.toContain('reload.example');
+    await page.evaluate(() => document.querySelector('wtm-dashboard')?.reload());
+    await eventually(
+      () => kpiTexts(page),
+      (v) => expect(v).toEqual(expectedKpis(after)),
+    );
+    await eventually(
+      () => page.locator('wtm-breakdown[dimension="source"] li .value').first().textContent(),
+      (v) => expect(v).toBe('reload.example'),
+    );
+    expect(problems).toEqual([]);
+  });
+
   /** Row texts of every breakdown panel of the dashboard, by dimension attribute. */
   async function panelRows(page: Page): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
