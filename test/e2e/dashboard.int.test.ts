@@ -259,10 +259,12 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
       () => kpiTexts(page),
       (v) => expect(v).toEqual(expectedKpis(summary)),
     );
-    const realtime = await api<{ visitors: number }>('stats/realtime?site=shop.example');
     await eventually(
-      () => page.locator('wtm-realtime [part="value"]').textContent(),
-      (v) => expect(v).toBe(formatMetric('visitors', realtime.visitors, 'en')),
+      async () => [
+        await page.locator('wtm-realtime [part="value"]').textContent(),
+        formatMetric('visitors', (await api<RealtimeResponse>('stats/realtime?site=shop.example')).visitors, 'en'),
+      ],
+      ([shown, expected]) => expect(shown).toBe(expected),
     );
     // The `filters` attribute: the same tiles for visitors from Germany only.
     const germany = await api<SummaryResponse>(`stats/summary?site=shop.example&period=7d&filters=${encodeURIComponent('country==DE')}`);
@@ -403,10 +405,17 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
       () => page.locator('wtm-timeseries table tbody tr').first().locator('td').textContent(),
       (v) => expect(v).toBe(formatMetric('visitors', series.buckets[0]?.visitors ?? -1, 'en')),
     );
-    const realtime = await api<RealtimeResponse>(`stats/realtime?site=shop.example&filters=${encodeURIComponent(filters)}`);
+    // Realtime is a moving 5-minute window: the API is asked again with each look at the page.
     await eventually(
-      () => page.locator('wtm-dashboard wtm-realtime [part="value"]').textContent(),
-      (v) => expect(v).toBe(formatMetric('visitors', realtime.visitors, 'en')),
+      async () => [
+        await page.locator('wtm-dashboard wtm-realtime [part="value"]').textContent(),
+        formatMetric(
+          'visitors',
+          (await api<RealtimeResponse>(`stats/realtime?site=shop.example&filters=${encodeURIComponent(filters)}`)).visitors,
+          'en',
+        ),
+      ],
+      ([shown, expected]) => expect(shown).toBe(expected),
     );
     const shown = await panelRows(page);
     expect(Object.keys(shown).sort()).toEqual(['country', 'event', 'goal', 'page', 'props:plan', 'source', 'utm_source', 'browser'].sort());
