@@ -14,7 +14,7 @@ import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
 import { openApiDocument } from './openapi';
 import { parseQueryString } from './params';
-import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader } from './queries/reader';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader, type Reader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
 import { breakdownRoute } from './routes/breakdown';
 import { realtimeRoute } from './routes/realtime';
@@ -49,6 +49,8 @@ export interface QueryHandlerDeps {
   now?: () => number;
   /** Longest a stats statement may run (WTM_QUERY_TIMEOUT_MS); default DEFAULT_STATEMENT_TIMEOUT_MS. */
   statementTimeoutMs?: number;
+  /** The stats reader; default: createReader over `db` with `statementTimeoutMs`. */
+  read?: Reader;
 }
 
 export interface QueryHandler {
@@ -102,7 +104,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const cors = deps.cors ?? parseCorsOrigins('');
   const routeDeps: RouteDeps = {
     db: deps.db,
-    read: createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }),
+    read: deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }),
     visitors: deps.visitors ?? hllVisitorCounter,
     now: deps.now ?? Date.now,
   };
@@ -183,7 +185,9 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         else if (e instanceof StatementTimeoutError) {
           // Transient for the client (the same question may pass when the server is less busy), never a hang.
           logger.warn({ route: path, limitMs: e.limitMs }, 'statement timeout');
-          a = errorAnswer(new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`));
+          a = errorAnswer(
+            new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`),
+          );
         } else if (e instanceof ConnectionError) {
           logger.error({ route, err: errorMessage(e) }, 'database unavailable');
           a = errorAnswer(new ApiError(503, 'unavailable', 'the database is not answering; retry shortly'));
