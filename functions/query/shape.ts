@@ -57,9 +57,14 @@ export interface BreakdownResult {
   bounce_rate: number | null;
   visit_duration: number | null;
   events: number | null;
+  /** `dimension=goal` only (0–100, one decimal); null for every other dimension. */
+  conversion_rate: number | null;
 }
 
-type BreakdownMetric = Exclude<keyof BreakdownResult, 'value'>;
+type BreakdownMetric = Exclude<keyof BreakdownResult, 'value' | 'conversion_rate'>;
+
+export type { GoalsResponse, PropsResponse, SummaryMetrics } from './filtered/types';
+export type { FilterCondition, FilterOperator } from './filters';
 
 /**
  * Which metrics each dimension has. Pages count pageviews per event (no visits attach to a page);
@@ -87,6 +92,7 @@ export function shapeBreakdownRow(dimension: Dimension, row: Counters & { value:
     bounce_rate: pick('bounce_rate'),
     visit_duration: pick('visit_duration'),
     events: pick('events'),
+    conversion_rate: null,
   };
 }
 
