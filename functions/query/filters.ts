@@ -118,12 +118,12 @@ function label(name: string): string {
  * `condition 2 (country): unknown operator; use ==, != or ~`.
  */
 export function parseFilters(raw: string): FilterCondition[] {
-  if (raw.length > MAX_FILTERS_LENGTH) throw new FilterError(`must be at most ${MAX_FILTERS_LENGTH} characters`);
   const parts = splitUnescaped(raw, ';');
   // Count before looking at any condition, so 10,000 conditions cost one split and one answer.
   if (parts.length > MAX_FILTER_CONDITIONS) {
     throw new FilterError(`at most ${MAX_FILTER_CONDITIONS} conditions (joined by ;), got ${parts.length}`);
   }
+  if (raw.length > MAX_FILTERS_LENGTH) throw new FilterError(`must be at most ${MAX_FILTERS_LENGTH} characters`);
   return parts.map((part, i) => {
     const where = `condition ${i + 1}`;
     if (part.length === 0) throw new FilterError(`${where} is empty (two ; in a row, or a ; at the end)`);

@@ -8,9 +8,7 @@ import type { Database } from '../lib/db';
 import { MAX_GOAL_NAME_LENGTH } from '../lib/db/migrations/0004-goals';
 import { RegistryError } from './registry';
 
-export type Goal =
-  | { id: number; name: string; kind: 'event'; event: string }
-  | { id: number; name: string; kind: 'page'; page: string };
+export type Goal = { id: number; name: string; kind: 'event'; event: string } | { id: number; name: string; kind: 'page'; page: string };
 
 export type GoalInput = { kind: 'event'; event: string; name?: string } | { kind: 'page'; page: string; name?: string };
 
@@ -33,7 +31,9 @@ export function validateGoal(g: GoalInput): Required<GoalInput> {
     return { kind: 'event', event: g.event, name };
   }
   if (!g.page.startsWith('/') || g.page.length > LIMITS.maxUrlLength || CONTROL.test(g.page)) {
-    throw new RegistryError(`a page goal needs a path pattern starting with / (at most ${LIMITS.maxUrlLength} characters; * = any characters)`);
+    throw new RegistryError(
+      `a page goal needs a path pattern starting with / (at most ${LIMITS.maxUrlLength} characters; * = any characters)`,
+    );
   }
   return { kind: 'page', page: g.page, name };
 }

@@ -8,13 +8,15 @@
  * Ordered in SQL: visitors, then pageviews (event and props: events), then the value's bytes; values
  * compare and group byte for byte (MySQL's `_ci` collations would merge `Chrome` and `chrome`).
  */
+import { DAY_MS } from '../../lib/time';
 import type { FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import { TOTALS_SQL, totalsOf, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, selectBound, str } from './sql';
 import { VISIT_COLUMN, eventDays, keptVisits, ownRowPredicate, type FactContext } from './where';
 
-export type FactDimension = { kind: 'visit'; dimension: VisitFilterDimension } | { kind: 'page' } | { kind: 'event' } | { kind: 'prop'; key: string };
+export type FactDimension =
+  { kind: 'visit'; dimension: VisitFilterDimension } | { kind: 'page' } | { kind: 'event' } | { kind: 'prop'; key: string };
 
 export interface FactBreakdownRow extends FactTotals {
   value: string;
@@ -71,7 +73,7 @@ export async function getPropKeys(ctx: FactContext, range: LocalRange, limit: nu
   const rows = await selectBound(
     ctx.db,
     `SELECT ${ctx.text.exact('p.prop_key')} AS prop, COUNT(*) AS events FROM event_props p
-     WHERE p.site_id = ${b.add(ctx.siteId)} AND p.day >= ${b.add(range.from)} AND p.day < ${b.add(range.to)}
+     WHERE p.site_id = ${b.add(ctx.siteId)} AND p.day >= ${b.add(range.from - (range.from % DAY_MS))} AND p.day < ${b.add(range.to)}
      GROUP BY prop ORDER BY events DESC, prop ASC LIMIT ${intLiteral(limit)}`,
     b,
   );

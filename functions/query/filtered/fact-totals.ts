@@ -23,7 +23,14 @@ export interface FactTotals {
   durationMs: number;
 }
 
-export const ZERO_TOTALS: Readonly<FactTotals> = Object.freeze({ visitors: 0, visits: 0, pageviews: 0, events: 0, bounces: 0, durationMs: 0 });
+export const ZERO_TOTALS: Readonly<FactTotals> = Object.freeze({
+  visitors: 0,
+  visits: 0,
+  pageviews: 0,
+  events: 0,
+  bounces: 0,
+  durationMs: 0,
+});
 
 export const TOTALS_SQL =
   'COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS visits, SUM(v.pageviews) AS pageviews, SUM(v.events) AS events, ' +

@@ -142,8 +142,17 @@ async function goalBreakdown(ctx: FactContext, filters: Filters, range: LocalRan
   return goals
     .map((g, i) => ({ g, c: per[i]! }))
     .filter(({ c }) => c.events > 0)
-    .map(({ g, c }) => factRow({ ...ZERO_TOTALS, value: g.name, visitors: c.visitors, events: c.events }, ['events'], conversionRate(c.visitors, base!.visitors)))
-    .sort((a, b) => (b.visitors ?? 0) - (a.visitors ?? 0) || (b.events ?? 0) - (a.events ?? 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    .map(({ g, c }) =>
+      factRow(
+        { ...ZERO_TOTALS, value: g.name, visitors: c.visitors, events: c.events },
+        ['events'],
+        conversionRate(c.visitors, base!.visitors),
+      ),
+    )
+    .sort(
+      (a, b) =>
+        (b.visitors ?? 0) - (a.visitors ?? 0) || (b.events ?? 0) - (a.events ?? 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+    );
 }
 
 const VISIT_METRICS = ['pageviews', 'visits', 'bounce_rate', 'visit_duration'] as const;
@@ -166,8 +175,7 @@ export const filteredBreakdownRoute: Route = async (req, deps) => {
     hasMore = all.length > offset + params.limit;
   } else {
     const rows = await getFactBreakdown(ctx, filters, period.current, dimension, { limit: params.limit, offset });
-    const has =
-      dimension.kind === 'visit' ? VISIT_METRICS : dimension.kind === 'page' ? (['pageviews'] as const) : (['events'] as const);
+    const has = dimension.kind === 'visit' ? VISIT_METRICS : dimension.kind === 'page' ? (['pageviews'] as const) : (['events'] as const);
     results = rows.slice(0, params.limit).map((r) => factRow(r, has));
     hasMore = rows.length > params.limit;
   }

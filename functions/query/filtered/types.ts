@@ -9,10 +9,7 @@ export type SummaryMetrics = Metrics & { conversions?: number; conversion_rate?:
 
 export interface GoalsResponse {
   site: string;
-  goals: (
-    | { id: number; name: string; kind: 'event'; event: string }
-    | { id: number; name: string; kind: 'page'; page: string }
-  )[];
+  goals: ({ id: number; name: string; kind: 'event'; event: string } | { id: number; name: string; kind: 'page'; page: string })[];
 }
 
 export interface PropsResponse {
