@@ -79,7 +79,14 @@ export function makeTruthVisits(site: string, o: SeedOptions): TruthVisit[] {
             const props: Record<string, string> = rnd() < 0.8 ? { plan: pick(PLANS) } : {};
             if (rnd() < 0.3) props.seats = String(1 + Math.floor(rnd() * 3));
             events.push({ kind: 'event', name: 'signup', path: pick(PAGES), ts: t, props });
-          } else events.push({ kind: 'event', name: pick(['download', 'Download']), path: '/docs/x_y', ts: t, props: { file: pick(['a.pdf', 'b.zip']) } });
+          } else
+            events.push({
+              kind: 'event',
+              name: pick(['download', 'Download']),
+              path: '/docs/x_y',
+              ts: t,
+              props: { file: pick(['a.pdf', 'b.zip']) },
+            });
         }
         const pageviews = events.filter((e) => e.kind === 'pageview');
         out.push({
@@ -100,9 +107,35 @@ export function makeTruthVisits(site: string, o: SeedOptions): TruthVisit[] {
 }
 
 export const VISIT_COLUMNS = [
-  'site_id', 'visit_key', 'visitor_id', 'prev_visitor_id', 'day', 'started_at', 'first_event_key', 'ended_at', 'last_event_key',
-  'pageviews', 'events', 'entry_page', 'entry_at', 'entry_event_key', 'exit_page', 'exit_at', 'exit_event_key', 'referrer', 'source',
-  'channel', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'country', 'browser', 'os', 'device',
+  'site_id',
+  'visit_key',
+  'visitor_id',
+  'prev_visitor_id',
+  'day',
+  'started_at',
+  'first_event_key',
+  'ended_at',
+  'last_event_key',
+  'pageviews',
+  'events',
+  'entry_page',
+  'entry_at',
+  'entry_event_key',
+  'exit_page',
+  'exit_at',
+  'exit_event_key',
+  'referrer',
+  'source',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'country',
+  'browser',
+  'os',
+  'device',
 ];
 export const EVENT_COLUMNS = ['site_id', 'day', 'event_key', 'ts', 'visit_key', 'visitor_id', 'kind', 'bot', 'name', 'page', 'hostname'];
 export const PROP_COLUMNS = ['site_id', 'day', 'event_key', 'prop_key', 'prop_value'];
@@ -122,24 +155,78 @@ export function factRowsOf(siteId: number, timezone: string, visits: readonly Tr
     const pvs = v.events.map((e, i) => ({ e, key: keys[i]! })).filter((x) => x.e.kind === 'pageview');
     const dayOf = (ts: number) => bucketOf(toLocalMs(ts, timezone), 'd');
     rows.visits.push([
-      siteId, visitKey, v.visitor, hex(`prev/${v.visitor}`, 16), dayOf(v.start), v.start, keys[0], v.end, keys[keys.length - 1],
-      pvs.length, v.events.length - pvs.length, v.dims.entry_page, pvs[0]?.e.ts ?? null, pvs[0]?.key ?? '', v.dims.exit_page,
-      pvs[pvs.length - 1]?.e.ts ?? null, pvs[pvs.length - 1]?.key ?? '', v.dims.referrer, v.dims.source, v.dims.channel,
-      v.dims.utm_source, v.dims.utm_medium, v.dims.utm_campaign, v.dims.utm_content, v.dims.utm_term, v.dims.country,
-      v.dims.browser, v.dims.os, v.dims.device,
+      siteId,
+      visitKey,
+      v.visitor,
+      hex(`prev/${v.visitor}`, 16),
+      dayOf(v.start),
+      v.start,
+      keys[0],
+      v.end,
+      keys[keys.length - 1],
+      pvs.length,
+      v.events.length - pvs.length,
+      v.dims.entry_page,
+      pvs[0]?.e.ts ?? null,
+      pvs[0]?.key ?? '',
+      v.dims.exit_page,
+      pvs[pvs.length - 1]?.e.ts ?? null,
+      pvs[pvs.length - 1]?.key ?? '',
+      v.dims.referrer,
+      v.dims.source,
+      v.dims.channel,
+      v.dims.utm_source,
+      v.dims.utm_medium,
+      v.dims.utm_campaign,
+      v.dims.utm_content,
+      v.dims.utm_term,
+      v.dims.country,
+      v.dims.browser,
+      v.dims.os,
+      v.dims.device,
     ]);
     v.events.forEach((e, i) => {
       rows.events.push([siteId, dayOf(e.ts), keys[i], e.ts, visitKey, v.visitor, e.kind, 0, e.name, e.path, v.site]);
       for (const [k, value] of Object.entries(e.props)) rows.props.push([siteId, dayOf(e.ts), keys[i], k, value]);
     });
     // noise that belongs to no visit or is not a visit's event
-    rows.events.push([siteId, dayOf(v.start), hex(`bot/${keys[0]}`, 32), v.start, '', hex(`bot/${v.visitor}`, 16), 'pageview', 1, '', v.dims.entry_page || '/', v.site]);
-    rows.events.push([siteId, dayOf(v.end), hex(`eng/${keys[0]}`, 32), v.end, visitKey, v.visitor, 'engagement', 0, '', '/pricing', v.site]);
+    rows.events.push([
+      siteId,
+      dayOf(v.start),
+      hex(`bot/${keys[0]}`, 32),
+      v.start,
+      '',
+      hex(`bot/${v.visitor}`, 16),
+      'pageview',
+      1,
+      '',
+      v.dims.entry_page || '/',
+      v.site,
+    ]);
+    rows.events.push([
+      siteId,
+      dayOf(v.end),
+      hex(`eng/${keys[0]}`, 32),
+      v.end,
+      visitKey,
+      v.visitor,
+      'engagement',
+      0,
+      '',
+      '/pricing',
+      v.site,
+    ]);
   }
   return rows;
 }
 
-export async function insertRows(db: Database, table: string, columns: readonly string[], rows: readonly unknown[][], chunk = 500): Promise<void> {
+export async function insertRows(
+  db: Database,
+  table: string,
+  columns: readonly string[],
+  rows: readonly unknown[][],
+  chunk = 500,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += chunk) {
     const s = db.dialect.insert(table, columns, rows.slice(i, i + chunk));
     await db.sequelize.query(s.sql, { replacements: s.replacements });

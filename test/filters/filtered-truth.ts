@@ -8,9 +8,9 @@ import type { TruthEvent, TruthVisit, TruthVisitDimension } from '../../function
 
 export type TruthOp = 'is' | 'is_not' | 'contains';
 export type TruthCondition =
-  | { on: 'visit'; dimension: TruthVisitDimension; op: TruthOp; values: string[] }
-  | { on: 'page' | 'event' | 'goal'; op: TruthOp; values: string[] }
-  | { on: 'prop'; key: string; op: TruthOp; values: string[] };
+  | { on: 'visit'; dimension: TruthVisitDimension; op: TruthOp; values: readonly string[] }
+  | { on: 'page' | 'event' | 'goal'; op: TruthOp; values: readonly string[] }
+  | { on: 'prop'; key: string; op: TruthOp; values: readonly string[] };
 
 export type TruthGoal = { name: string; event: string } | { name: string; page: string };
 
@@ -37,7 +37,13 @@ function valueMatches(op: TruthOp, values: readonly string[], actual: string): b
 
 /** A page pattern: `*` any characters, everything else literal. */
 function patternMatches(pattern: string, path: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
   return re.test(path);
 }
 
@@ -45,7 +51,7 @@ export function goalConverts(g: TruthGoal, e: TruthEvent): boolean {
   return 'event' in g ? e.kind === 'event' && e.name === g.event : e.kind === 'pageview' && patternMatches(g.page, e.path);
 }
 
-function goalsNamed(goals: readonly TruthGoal[], c: { op: TruthOp; values: string[] }): TruthGoal[] {
+function goalsNamed(goals: readonly TruthGoal[], c: { op: TruthOp; values: readonly string[] }): TruthGoal[] {
   return goals.filter((g) => (c.op === 'contains' ? c.values.some((v) => g.name.includes(v)) : c.values.includes(g.name)));
 }
 
@@ -115,7 +121,7 @@ export function filteredSummary(visits: readonly TruthVisit[], q: TruthQuery): T
   const goalConds = q.conditions.filter((c) => c.on === 'goal' && c.op !== 'is_not');
   if (goalConds.length > 0) {
     const goals = q.goals ?? [];
-    const converting = [...new Set(goalConds.flatMap((c) => goalsNamed(goals, c as { op: TruthOp; values: string[] })))];
+    const converting = [...new Set(goalConds.flatMap((c) => goalsNamed(goals, c as { op: TruthOp; values: readonly string[] })))];
     out.conversions = kept.reduce((n, v) => n + v.events.filter((e) => converting.some((g) => goalConverts(g, e))).length, 0);
     const base = keptVisits(visits, { ...q, conditions: q.conditions.filter((c) => c.on !== 'goal') });
     const all = visitorsOf(base);
@@ -146,7 +152,8 @@ export function filteredPages(visits: readonly TruthVisit[], q: TruthQuery): Tru
   for (const v of keptVisits(visits, q)) {
     for (const e of v.events) {
       if (e.kind !== 'pageview') continue;
-      if (!pageConds.every((c) => (c.op === 'is_not' ? !valueMatches('is', c.values, e.path) : valueMatches(c.op, c.values, e.path)))) continue;
+      if (!pageConds.every((c) => (c.op === 'is_not' ? !valueMatches('is', c.values, e.path) : valueMatches(c.op, c.values, e.path))))
+        continue;
       const r = rows.get(e.path) ?? { visitors: new Set<string>(), pageviews: 0 };
       r.visitors.add(`${v.day}/${v.visitor}`);
       r.pageviews++;
@@ -195,7 +202,12 @@ export function goalBreakdown(visits: readonly TruthVisit[], q: TruthQuery, goal
     .map((g) => {
       const converting = kept.filter((v) => v.events.some((e) => goalConverts(g, e)));
       const events = kept.reduce((n, v) => n + v.events.filter((e) => goalConverts(g, e)).length, 0);
-      return { value: g.name, visitors: visitorsOf(converting), events, conversion_rate: all === 0 ? 0 : round1((visitorsOf(converting) / all) * 100) };
+      return {
+        value: g.name,
+        visitors: visitorsOf(converting),
+        events,
+        conversion_rate: all === 0 ? 0 : round1((visitorsOf(converting) / all) * 100),
+      };
     })
     .filter((r) => r.events > 0)
     .sort(byVisitorsThen('events'));
