@@ -140,6 +140,11 @@ function suite(name: string, open: () => Promise<Database>) {
       expect(de.visits).toBeGreaterThan(20);
       expect(de.visits).toBeLessThan(all.visits);
       expect(filteredSummary(visits, truth(CASES[17]![1])).visits).toBe(0);
+      // case matters: `chrome` is not `Chrome` (MySQL's _ci collation would merge them)
+      const lower = filteredSummary(visits, truth([{ on: 'visit', dimension: 'browser', op: 'is', values: ['chrome'] }])).visits;
+      const both = filteredSummary(visits, truth([{ on: 'visit', dimension: 'browser', op: 'is', values: ['chrome', 'Chrome'] }])).visits;
+      expect(lower).toBeGreaterThan(0);
+      expect(both).toBeGreaterThan(lower);
     });
 
     it('visit-dimension breakdowns under a filter equal the truth', async () => {

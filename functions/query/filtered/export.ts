@@ -38,12 +38,12 @@ export const EXPORT_FILES: readonly (readonly [string, string])[] = [
 ];
 
 export const VISITORS_COLUMNS = ['visitors', 'pageviews', 'visits', 'views_per_visit', 'bounce_rate', 'visit_duration'] as const;
-const BREAKDOWN_COLUMNS = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration', 'events'] as const;
+type BreakdownColumn = 'visitors' | 'pageviews' | 'visits' | 'bounce_rate' | 'visit_duration' | 'events';
 export const MAX_EXPORT_ROWS = 100_000;
 const PAGE = 1000;
 
 /** The columns a breakdown file carries: name plus the metrics its dimension has (not null in the API). */
-export function columnsOf(dimension: string): (typeof BREAKDOWN_COLUMNS)[number][] {
+export function columnsOf(dimension: string): BreakdownColumn[] {
   if (dimension === 'page') return ['visitors', 'pageviews'];
   if (dimension === 'event' || dimension.startsWith('props:')) return ['visitors', 'events'];
   return ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration'];
