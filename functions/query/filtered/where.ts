@@ -84,7 +84,7 @@ function textIn(ctx: FactContext, col: string, c: FilterCondition, b: Binds): st
   if (c.operator === '~') {
     return `(${c.values.map((v) => ctx.text.wildcard(col, b.add(ctx.text.pattern(['', v, ''])))).join(' OR ')})`;
   }
-  return `${ctx.text.exact(col)} IN ${b.list(c.values)}`;
+  return ctx.text.inList(col, b.list(c.values));
 }
 
 /**
