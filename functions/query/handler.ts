@@ -13,7 +13,9 @@ import { readBearer } from './access';
 import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
 import { openApiDocument } from './openapi';
+import { createMonthRollups } from './month-rollups';
 import { parseQueryString } from './params';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader, type Reader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
 import { createExportRoute } from './filtered/export';
 import { isFactOnlyDimension } from './filtered/params';
@@ -51,6 +53,12 @@ export interface QueryHandlerDeps {
   /** Folder holding `dist/` (bundle) and `demo/` (pages); static files are not served when omitted. */
   webRoot?: string;
   now?: () => number;
+  /** Longest a stats statement may run (WTM_QUERY_TIMEOUT_MS); default DEFAULT_STATEMENT_TIMEOUT_MS. */
+  statementTimeoutMs?: number;
+  /** The stats reader; default: createReader over `db` with `statementTimeoutMs`. */
+  read?: Reader;
+  /** Read and keep month rows for long ranges (default true; false reads day rows only). */
+  monthRollups?: boolean;
 }
 
 export interface QueryHandler {
@@ -58,6 +66,8 @@ export interface QueryHandler {
   /** node:http / express adapter over `handle`. */
   listener(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): Promise<void>;
   ready(): Promise<Readiness>;
+  /** Resolves when background month compactions have finished (tests, bench). */
+  settled(): Promise<void>;
 }
 
 /** A request with `filters` (or a fact-only breakdown dimension) is answered from the facts (filtered/). */
@@ -118,7 +128,9 @@ function errorAnswer(e: ApiError): Answer {
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? silentLogger;
   const cors = deps.cors ?? parseCorsOrigins('');
-  const routeDeps: RouteDeps = { db: deps.db, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
+  const read = deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
+  const months = createMonthRollups({ db: deps.db, read, logger, enabled: deps.monthRollups });
+  const routeDeps: RouteDeps = { db: deps.db, read, months, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 
@@ -207,7 +219,13 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         ({ route, answer: a } = await answer(req, path, query));
       } catch (e) {
         if (isApiError(e)) a = errorAnswer(e);
-        else if (e instanceof ConnectionError) {
+        else if (e instanceof StatementTimeoutError) {
+          // Transient for the client (the same question may pass when the server is less busy), never a hang.
+          logger.warn({ route: path, limitMs: e.limitMs }, 'statement timeout');
+          a = errorAnswer(
+            new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`),
+          );
+        } else if (e instanceof ConnectionError) {
           logger.error({ route, err: errorMessage(e) }, 'database unavailable');
           a = errorAnswer(new ApiError(503, 'unavailable', 'the database is not answering; retry shortly'));
         } else {
@@ -242,6 +260,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   return {
     handle,
     ready,
+    settled: () => months.settled(),
     async listener(req, res) {
       const r = await handle({ method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers });
       res.writeHead(r.status, r.headers);

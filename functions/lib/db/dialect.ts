@@ -180,3 +180,20 @@ export function createTextMatch(kind: DialectKind): TextMatch {
     pattern: (parts) => parts.map((s) => s.replace(/[*?[\]]/g, (c) => `[${c}]`)).join('*'),
   };
 }
+
+/** Which server runs the SQL: MySQL 8 and MariaDB share a dialect but spell a statement time limit differently. */
+export type SqlServer = 'mysql' | 'mariadb' | 'sqlite';
+
+/**
+ * One SELECT bounded to `ms` of execution time. MySQL 8: the `MAX_EXECUTION_TIME` optimizer hint (read-only
+ * SELECTs only; error 3024). MariaDB: `SET STATEMENT max_statement_time=<seconds> FOR` (error 1969). SQLite has
+ * no server-side limit: the statement is returned unchanged (the embedded database serves one process).
+ */
+export function limitStatementTime(server: SqlServer, sql: string, ms: number): string {
+  const select = /^\s*SELECT\b/i;
+  if (!select.test(sql)) throw new Error('only a SELECT can be time-limited');
+  const limit = Math.max(1, Math.floor(ms));
+  if (server === 'mysql') return sql.replace(select, `SELECT /*+ MAX_EXECUTION_TIME(${limit}) */`);
+  if (server === 'mariadb') return `SET STATEMENT max_statement_time=${limit / 1000} FOR ${sql.trimStart()}`;
+  return sql;
+}

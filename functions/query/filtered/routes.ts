@@ -123,6 +123,9 @@ export function factRow(
     bounce_rate: pick('bounce_rate'),
     visit_duration: pick('visit_duration'),
     events: pick('events'),
+    // engagement per page is not read from the facts under a filter (see ARCHITECTURE "Filters")
+    time_on_page: null,
+    scroll_depth: null,
     conversion_rate: conversion,
   };
 }
