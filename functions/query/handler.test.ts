@@ -230,6 +230,28 @@ describe('24h breakdowns from the facts (SQLite)', () => {
   });
 });
 
+describe('month rows (SQLite)', () => {
+  it('12mo breakdowns answer the same from month rows as from day rows', async () => {
+    const today = bucketOf(toLocalMs(NOW, 'Asia/Kolkata'), 'd');
+    await seedSite(db, {
+      hostname: 'months.example',
+      timezone: 'Asia/Kolkata',
+      isPublic: true,
+      visits: makeVisits('months.example', today - 70 * DAY_MS, 71, 3, 9),
+    });
+    const fromDays = createQueryHandler({ db, now: () => NOW, monthRollups: false });
+    for (const dimension of ['page', 'country', 'event']) {
+      const url = `/api/v1/stats/breakdown?site=months.example&period=12mo&dimension=${dimension}&limit=1000`;
+      const truth = String((await fromDays.handle({ method: 'GET', url, headers: {} })).body);
+      expect(String((await call(url)).body)).toBe(truth);
+      await handler.settled();
+      expect(String((await call(url)).body)).toBe(truth);
+    }
+    const [rows] = await db.sequelize.query("SELECT COUNT(*) AS n FROM rollups WHERE grain = 'M' AND dimension = 'page'");
+    expect(Number((rows as { n: unknown }[])[0]!.n)).toBeGreaterThan(0);
+  });
+});
+
 describe('static files', () => {
   it.each([
     ['/', 200, 'text/html; charset=utf-8'],
