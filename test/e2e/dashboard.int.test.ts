@@ -9,15 +9,16 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createDatabase, type Database } from '../../functions/lib/db';
 import { describeWithServices } from '../services';
-import type { PropsResponse, SummaryMetrics } from '../../functions/query/filtered/types';
 import type {
   BreakdownResponse,
+  PropsResponse,
   RealtimeResponse,
+  SummaryMetrics,
   SummaryResponse as ServerSummaryResponse,
   TimeseriesResponse,
 } from '../../functions/query/shape';
 import { formatMetric, formatPercent } from '../../web/src/format';
-import { displayValue, figureOf } from '../../web/src/shaping';
+import { displayValue } from '../../web/src/shaping';
 import { buildBundle, closedPortUrl, collectProblems, eventually, launchChromium, ROOT, startQueryServer } from './harness';
 import { conversionRateOf, HOSTILE_PAGE, HOSTILE_PROP, seedGoals, seedSites, type SeededVisit } from './seed';
 
@@ -503,7 +504,7 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
     const signupRate = conversionRateOf(visits, from, to, (v) => v.events.some((e) => e.name === 'signup'));
     const pricingRate = conversionRateOf(visits, from, to, (v) => v.pages.some((p) => p.startsWith('/pricing')));
     expect(signupRate).toBeGreaterThan(0);
-    expect(Object.fromEntries(goals.results.map((r) => [r.value, figureOf(r, 'conversion_rate')]))).toEqual({
+    expect(Object.fromEntries(goals.results.map((r) => [r.value, r.conversion_rate]))).toEqual({
       Signup: signupRate,
       'Visit /pricing*': pricingRate,
     });

@@ -16,12 +16,14 @@ import {
 } from '../../events/vocabulary';
 import type {
   BreakdownResponse,
+  GoalsResponse,
+  PropsResponse,
   RealtimeResponse,
   SitesResponse,
+  SummaryMetrics,
   SummaryResponse as ServerSummaryResponse,
   TimeseriesResponse,
 } from '../../functions/query/shape';
-import type { GoalsResponse, PropsResponse, SummaryMetrics } from '../../functions/query/filtered/types';
 
 export { DIMENSIONS, INTERVALS, PERIODS, PROPS_PREFIX, type Dimension, type Interval, type Period };
 
@@ -42,20 +44,22 @@ export function isOneOf<T extends string>(list: readonly T[], s: string): s is T
 }
 
 /*
- * The response documents are the server's own types (functions/query/shape.ts and filtered/types.ts),
- * imported as types only: esbuild drops type imports, so no server code reaches the bundle, and a
+ * The response documents are the server's own types (functions/query/shape.ts, which re-exports the
+ * filtered answers' from filtered/types.ts), imported as types only: esbuild drops type imports, so no server code reaches the bundle, and a
  * change on either side is a compile error instead of drift.
  */
 export type {
   BreakdownResponse,
   BreakdownResult as BreakdownRow,
+  GoalsResponse,
+  PropsResponse,
   RangeDoc as Range,
   RealtimeResponse,
   SitesResponse,
+  SummaryMetrics as Metrics,
   TimeBucket as Bucket,
   TimeseriesResponse,
 } from '../../functions/query/shape';
-export type { GoalsResponse, PropsResponse, SummaryMetrics as Metrics } from '../../functions/query/filtered/types';
 
 /** The summary with a goal filter's figures (the filters branch's SummaryMetrics) in both periods. */
 export type SummaryResponse = ServerSummaryResponse & { metrics: SummaryMetrics; previous: { metrics: SummaryMetrics } };

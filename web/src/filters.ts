@@ -5,9 +5,11 @@
  * the row clicks and the address bar share one set of tested rules.
  */
 import { FILTER_DIMENSIONS, PROPS_PREFIX, type FilterDimension } from '../../events/vocabulary';
+import type { FilterOperator } from '../../functions/query/shape';
 
-export const FILTER_OPS = ['==', '!=', '~'] as const;
-export type FilterOp = (typeof FILTER_OPS)[number];
+/** The API's operators: the server's own type, so a new one there fails OP_LABELS below until it is named. */
+export type FilterOp = FilterOperator;
+export const FILTER_OPS = ['==', '!=', '~'] as const satisfies readonly FilterOp[];
 
 /** What a condition may name: a filter dimension, a goal's name, or a custom property. */
 export type FilterKey = FilterDimension | 'goal' | `${typeof PROPS_PREFIX}${string}`;
