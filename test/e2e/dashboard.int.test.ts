@@ -50,7 +50,7 @@ describeWithServices('dashboard in Chromium', ['mysql'], (services) => {
       { hostname: 'private.example', timezone: 'America/New_York', isPublic: false, token: TOKEN, scale: 0.5 },
       { hostname: 'new.example', timezone: 'UTC', isPublic: true, scale: 0 },
     ]);
-    await seedGoals(db, 1);
+    await seedGoals(db, 'shop.example');
     server = await startQueryServer(db);
     browser = await launchChromium();
   }, 180_000);

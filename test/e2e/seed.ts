@@ -11,6 +11,7 @@ import { createEnrichedEvent, type CloudEvent, type EnrichedTraffic } from '../.
 import { createWriter, type ResolvedEvent } from '../../functions/aggregate/writer';
 import type { Database } from '../../functions/lib/db';
 import { silentLogger } from '../../functions/lib/logger';
+import { createGoalRegistry } from '../../functions/sites/goals';
 import { bucketOf, DAY_MS, fromLocalMs, MINUTE_MS, toLocalMs } from '../../functions/lib/time';
 
 /** A page path full of markup: the dashboard must show it as text and run none of it. */
@@ -276,13 +277,14 @@ export async function seedSites(db: Database, sites: readonly SeedSite[], now = 
   return out;
 }
 
-/** Defines GOALS for a site (the `goals` table of migration 0004, as `npm run sites -- goal add` writes it). */
-export async function seedGoals(db: Database, siteId: number, now = Date.now()): Promise<void> {
-  for (const g of GOALS) {
-    await db.sequelize.query('INSERT INTO goals (site_id, name, kind, event_name, page_pattern, created_at) VALUES (?, ?, ?, ?, ?, ?)', {
-      replacements: [siteId, g.name, g.kind, g.kind === 'event' ? g.event : '', g.kind === 'page' ? g.page : '', now],
-    });
-  }
+/** Defines GOALS for a site through the goal registry (what `npm run sites -- goal add` uses). */
+export async function seedGoals(db: Database, hostname: string): Promise<void> {
+  const goals = createGoalRegistry(db);
+  for (const g of GOALS)
+    await goals.add(
+      hostname,
+      g.kind === 'event' ? { kind: 'event', event: g.event, name: g.name } : { kind: 'page', page: g.page, name: g.name },
+    );
 }
 
 /**
