@@ -27,7 +27,11 @@ const common = {
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 
-await build({ ...common, outfile: join(outdir, 'wtm.js'), sourcemap: 'linked' });
+const { metafile } = await build({ ...common, outfile: join(outdir, 'wtm.js'), sourcemap: 'linked', metafile: true });
+// The web client imports the server's response types with `import type` only: any server module in
+// the bundle is a mistake (it would ship server code and its dependencies to every page).
+const serverInputs = Object.keys(metafile.inputs).filter((p) => /^(functions|test|bench)\//.test(p));
+if (serverInputs.length > 0) throw new Error(`server code in the browser bundle: ${serverInputs.join(', ')}`);
 await build({ ...common, outfile: join(outdir, 'wtm.min.js'), minify: true, sourcemap: 'linked' });
 
 // The tracker: a classic script (IIFE, no module), minified; no tsconfig, so no "use strict" prologue

@@ -17,7 +17,12 @@ import { createMonthRollups } from './month-rollups';
 import { parseQueryString } from './params';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader, type Reader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
+import { createExportRoute } from './filtered/export';
+import { isFactOnlyDimension } from './filtered/params';
+import { filteredBreakdownRoute, filteredRealtimeRoute, filteredSummaryRoute, filteredTimeseriesRoute } from './filtered/routes';
 import { breakdownRoute } from './routes/breakdown';
+import { goalsRoute } from './routes/goals';
+import { propsRoute } from './routes/props';
 import { realtimeRoute } from './routes/realtime';
 import { sitesRoute } from './routes/sites';
 import { summaryRoute } from './routes/summary';
@@ -65,13 +70,29 @@ export interface QueryHandler {
   settled(): Promise<void>;
 }
 
+/** A request with `filters` (or a fact-only breakdown dimension) is answered from the facts (filtered/). */
+const withFilters =
+  (rollups: Route, facts: Route, factOnly: (q: Record<string, string>) => boolean = () => false): Route =>
+  (req, deps) =>
+    req.query.filters !== undefined || factOnly(req.query) ? facts(req, deps) : rollups(req, deps);
+
+const statsRoutes = {
+  summary: withFilters(summaryRoute, filteredSummaryRoute),
+  timeseries: withFilters(timeseriesRoute, filteredTimeseriesRoute),
+  breakdown: withFilters(breakdownRoute, filteredBreakdownRoute, (q) => isFactOnlyDimension(q.dimension)),
+  realtime: withFilters(realtimeRoute, filteredRealtimeRoute),
+};
+
 /** The API routes; every one is documented in openapi.ts (a test checks both ways). */
 export const API_ROUTES: Readonly<Record<string, Route>> = {
   '/api/v1/sites': sitesRoute,
-  '/api/v1/stats/summary': summaryRoute,
-  '/api/v1/stats/timeseries': timeseriesRoute,
-  '/api/v1/stats/breakdown': breakdownRoute,
-  '/api/v1/stats/realtime': realtimeRoute,
+  '/api/v1/stats/summary': statsRoutes.summary,
+  '/api/v1/stats/timeseries': statsRoutes.timeseries,
+  '/api/v1/stats/breakdown': statsRoutes.breakdown,
+  '/api/v1/stats/realtime': statsRoutes.realtime,
+  '/api/v1/stats/export': createExportRoute({ ...statsRoutes, props: propsRoute }),
+  '/api/v1/goals': goalsRoute,
+  '/api/v1/props': propsRoute,
 };
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -130,6 +151,20 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     }
     if (route !== undefined) {
       const r = await route({ query: parseQueryString(query), bearer: readBearer(header(req, 'authorization')) }, routeDeps);
+      if (r.raw !== undefined) {
+        const { contentType, bytes, headers } = r.raw;
+        return {
+          route: path,
+          answer: {
+            status: 200,
+            body: bytes,
+            contentType,
+            cacheControl: `private, max-age=${r.maxAge}`,
+            isPublicData: r.isPublicData,
+            ...(headers === undefined ? {} : { headers }),
+          },
+        };
+      }
       return { route: path, answer: json(200, r.body, `private, max-age=${r.maxAge}`, r.isPublicData) };
     }
     if (path === OPENAPI_PATH) {

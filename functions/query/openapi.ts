@@ -3,8 +3,21 @@
  * 2020-12 (OpenAPI 3.1 §4.8.24); openapi.test.ts checks that every documented route exists, every API
  * route is documented, and real responses validate against these schemas.
  */
-import { DIMENSIONS, INTERVALS, METRICS } from './params';
+import { INTERVALS, METRICS } from './params';
 import { PERIODS, MAX_RANGE_DAYS } from './period';
+import { FILTER_NAMES, MAX_FILTER_CONDITIONS, MAX_FILTER_VALUE_LENGTH } from './filters';
+import { BREAKDOWN_DIMENSIONS } from './filtered/params';
+import { EXPORT_FILES } from './filtered/export';
+
+/** What a `filters` parameter means (ARCHITECTURE.md "Filters"), shown on every endpoint that takes it. */
+const FILTERS_DESCRIPTION =
+  'Plausible v1 filters, URL-encoded: conditions joined by `;` (AND), each `<dimension><op><values>` with op `==` (is), `!=` (is not) or `~` (contains, case-sensitive); ' +
+  'values joined by `|` (OR); a literal `|`, `;` or `\\` is written `\\|`, `\\;`, `\\\\`; `(none)` is the empty value. ' +
+  `Dimensions: ${FILTER_NAMES.join(', ')}, props:<key>. At most ${MAX_FILTER_CONDITIONS} conditions, values up to ${MAX_FILTER_VALUE_LENGTH} characters; anything else is a 400 naming the condition. ` +
+  'Semantics: a visit dimension keeps the visits whose value matches; page, event, goal and props keep the visits that contain a matching event (`!=`: visits with no such event). ' +
+  "Every metric then follows from the kept visits, each counted on its visit's day (site-local day of its first event): visits, their pageviews and custom events, bounces (one pageview), duration (last − first event), " +
+  'visitors = distinct visitorIds of the kept visits (visitorIds are per site-day, so over whole days this is the sum of daily visitors). ' +
+  'A breakdown by page / event / props:<key> / goal counts the events of the kept visits; a condition on that same dimension also chooses its rows. Filtered answers read the visit and event facts; bot_events is 0 (bots belong to no visit).';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const localDateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}$', description: 'site-local, no offset' };
@@ -71,9 +84,17 @@ export const openApiDocument = {
         schema: { type: 'string', enum: [...INTERVALS] },
         description: 'default hour for today/24h, day otherwise; minute needs ≤ 2 h, hour ≤ 31 days',
       },
-      dimension: { name: 'dimension', in: 'query', required: true, schema: { type: 'string', enum: [...DIMENSIONS] } },
+      dimension: {
+        name: 'dimension',
+        in: 'query',
+        required: true,
+        schema: { type: 'string', anyOf: [{ enum: [...BREAKDOWN_DIMENSIONS] }, { pattern: '^props:.{1,300}$' }] },
+        description:
+          'utm_content, utm_term, goal and props:<key> are answered from the facts. goal: per goal, visitors = unique conversions, events = total conversions, conversion_rate against the visitors of the same filters without goal conditions.',
+      },
       limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 10 } },
       page: { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1 } },
+      filters: { name: 'filters', in: 'query', schema: { type: 'string', maxLength: 4096 }, description: FILTERS_DESCRIPTION },
     },
     schemas: {
       Error: {
@@ -124,6 +145,68 @@ export const openApiDocument = {
           views_per_visit: { type: 'number', minimum: 0 },
           events: count,
           bot_events: count,
+          conversions: {
+            ...count,
+            description: 'only with a goal filter: the conversions (matching events and pageviews) of the kept visits',
+          },
+          conversion_rate: {
+            type: 'number',
+            minimum: 0,
+            maximum: 100,
+            description:
+              'only with a goal filter: converting visitors ÷ visitors of the same period and the other filters × 100, one decimal',
+          },
+        },
+      },
+      Goals: {
+        type: 'object',
+        required: ['site', 'goals'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          goals: {
+            type: 'array',
+            items: {
+              oneOf: [
+                {
+                  type: 'object',
+                  required: ['id', 'name', 'kind', 'event'],
+                  additionalProperties: false,
+                  properties: { id: count, name: { type: 'string' }, kind: { const: 'event' }, event: { type: 'string' } },
+                },
+                {
+                  type: 'object',
+                  required: ['id', 'name', 'kind', 'page'],
+                  additionalProperties: false,
+                  properties: {
+                    id: count,
+                    name: { type: 'string' },
+                    kind: { const: 'page' },
+                    page: { type: 'string', description: 'path pattern; * = any characters' },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+      Props: {
+        type: 'object',
+        required: ['site', 'range', 'keys'],
+        additionalProperties: false,
+        properties: {
+          site: { type: 'string' },
+          range: ref('Range'),
+          keys: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              type: 'object',
+              required: ['key', 'events'],
+              additionalProperties: false,
+              properties: { key: { type: 'string' }, events: count },
+            },
+          },
         },
       },
       Sites: {
@@ -197,7 +280,7 @@ export const openApiDocument = {
         additionalProperties: false,
         properties: {
           site: { type: 'string' },
-          dimension: { type: 'string', enum: [...DIMENSIONS] },
+          dimension: { type: 'string' },
           range: ref('Range'),
           page: { type: 'integer', minimum: 1 },
           limit: { type: 'integer', minimum: 1, maximum: 1000 },
@@ -218,6 +301,7 @@ export const openApiDocument = {
                 'events',
                 'time_on_page',
                 'scroll_depth',
+                'conversion_rate',
               ],
               additionalProperties: false,
               properties: {
@@ -235,6 +319,7 @@ export const openApiDocument = {
                   maximum: 100,
                   description: 'mean greatest scroll depth (percent) of those visitors',
                 },
+                conversion_rate: { type: ['number', 'null'], minimum: 0, maximum: 100, description: 'dimension=goal only' },
               },
             },
           },
@@ -280,29 +365,61 @@ export const openApiDocument = {
     '/api/v1/stats/summary': {
       get: {
         summary: 'Totals of the period and of the period of equal length before it',
-        parameters: periodParams,
+        parameters: [...periodParams, param('filters')],
         responses: { '200': ok('Summary', 'Totals'), ...statsErrors },
       },
     },
     '/api/v1/stats/timeseries': {
       get: {
         summary: 'Site totals per bucket',
-        parameters: [...periodParams, param('metrics'), param('interval')],
+        parameters: [...periodParams, param('metrics'), param('interval'), param('filters')],
         responses: { '200': ok('Timeseries', 'Buckets'), ...statsErrors },
       },
     },
     '/api/v1/stats/breakdown': {
       get: {
         summary: 'Top values of a dimension',
-        parameters: [...periodParams, param('dimension'), param('limit'), param('page')],
+        parameters: [...periodParams, param('dimension'), param('limit'), param('page'), param('filters')],
         responses: { '200': ok('Breakdown', 'One page of values'), ...statsErrors },
       },
     },
     '/api/v1/stats/realtime': {
       get: {
         summary: 'Visitors in the last 5 minutes and pageviews per minute of the last 30',
-        parameters: [param('site')],
+        parameters: [param('site'), param('filters')],
         responses: { '200': ok('Realtime', 'Realtime figures'), ...statsErrors },
+      },
+    },
+    '/api/v1/stats/export': {
+      get: {
+        summary: `A ZIP of CSV files (${['visitors.csv', ...EXPORT_FILES.map(([f]) => f), 'custom_props.csv'].join(', ')}) holding the same numbers as the API's answers`,
+        description:
+          'visitors.csv is the timeseries (default interval); each other file a breakdown (name + the metrics its dimension has), all rows; custom_props.csv: property, value, visitors, events for the keys GET /api/v1/props lists. ' +
+          'CSV per RFC 4180; text starting with = + - @ is prefixed with an apostrophe (formula injection).',
+        parameters: [...periodParams, param('filters')],
+        responses: {
+          '200': {
+            description: 'attachment `<site>-<from>-<to>.zip`',
+            headers: { 'Content-Disposition': { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
+            content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...statsErrors,
+        },
+      },
+    },
+    '/api/v1/goals': {
+      get: {
+        summary:
+          "The site's goals (a custom event name, or a page path pattern with *); managed with `npm run sites -- goal add|list|remove`",
+        parameters: [param('site')],
+        responses: { '200': ok('Goals', 'The goals'), ...statsErrors },
+      },
+    },
+    '/api/v1/props': {
+      get: {
+        summary: 'Custom property keys seen on custom events in the range, most used first (at most 100)',
+        parameters: periodParams,
+        responses: { '200': ok('Props', 'The keys'), ...statsErrors },
       },
     },
     '/api/v1/openapi.json': {

@@ -12,10 +12,22 @@ export { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Met
 import { DIMENSIONS, INTERVALS, METRICS, type Dimension, type Interval, type Metric } from '../../events/vocabulary';
 
 const MAX_VALUE_LENGTH = 256;
+/** `filters` holds up to 10 conditions with values of up to 2,000 characters (bounded again by the URL limit). */
+const LONG_VALUE_LENGTH: Readonly<Record<string, number>> = { filters: 4096 };
 const MAX_PARAMS = 16;
 
 /** Query string → one value per name; throws 400 on repetition, too many parameters or empty/huge values. */
 export function parseQueryString(query: string): Record<string, string> {
+  // URLSearchParams turns broken percent-encoding (`%zz`, a cut UTF-8 sequence) into other text without a
+  // word; a value would then mean something the client never sent, so it is a 400 naming the parameter.
+  for (const pair of query.split('&')) {
+    try {
+      decodeURIComponent(pair.replace(/\+/g, ' '));
+    } catch {
+      const name = pair.split('=', 1)[0] ?? '';
+      throw invalidParameter(/^[a-z_]{1,32}$/.test(name) ? name : 'query', 'is not valid percent-encoding (encode each value once, UTF-8)');
+    }
+  }
   // A Map, not an object literal: a parameter named `__proto__` must stay a plain key.
   const out = new Map<string, string>();
   let count = 0;
@@ -23,7 +35,8 @@ export function parseQueryString(query: string): Record<string, string> {
     if (++count > MAX_PARAMS) throw invalidParameter('query', `at most ${MAX_PARAMS} parameters`);
     const shownName = /^[a-z_]{1,32}$/.test(name) ? name : 'query';
     if (out.has(name)) throw invalidParameter(shownName, 'must be given once');
-    if (value.length > MAX_VALUE_LENGTH) throw invalidParameter(shownName, `must be at most ${MAX_VALUE_LENGTH} characters`);
+    const max = Object.hasOwn(LONG_VALUE_LENGTH, name) ? LONG_VALUE_LENGTH[name]! : MAX_VALUE_LENGTH;
+    if (value.length > max) throw invalidParameter(shownName, `must be at most ${max} characters`);
     out.set(name, value);
   }
   return Object.fromEntries(out);

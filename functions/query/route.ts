@@ -25,6 +25,8 @@ export interface RouteRequest {
 
 export interface RouteResult {
   body: unknown;
+  /** A non-JSON answer (the export's ZIP): sent as these bytes instead of `body`. */
+  raw?: { contentType: string; bytes: Buffer; headers?: Readonly<Record<string, string>> };
   /** Cache-Control max-age in seconds. */
   maxAge: number;
   /** Public data may be shared through `Cache-Control: public` and `Access-Control-Allow-Origin: *`. */

@@ -20,6 +20,7 @@ describe('shapeBreakdownRow', () => {
       events: null,
       time_on_page: 24, // 95 s / 4 visitors = 23.75 s
       scroll_depth: 63, // 250 / 4 = 62.5 %
+      conversion_rate: null,
     });
   });
   it('answers null, not 0, for a page without engagement data', () => {
@@ -41,6 +42,7 @@ describe('shapeBreakdownRow', () => {
       events: null,
       time_on_page: null,
       scroll_depth: null,
+      conversion_rate: null,
     });
     expect(shapeBreakdownRow('event', row({ visitors: 2, events: 5 }, 'signup'))).toMatchObject({
       events: 5,

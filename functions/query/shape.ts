@@ -50,6 +50,8 @@ export interface BreakdownResult {
   time_on_page: number | null;
   /** Pages: mean of those visitors' greatest scroll depth, percent; null without engagement data. */
   scroll_depth: number | null;
+  /** `dimension=goal` only (0–100, one decimal); null for every other dimension. */
+  conversion_rate: number | null;
 }
 
 export interface BreakdownResponse {
@@ -107,7 +109,10 @@ export function fillBuckets(
   });
 }
 
-type BreakdownMetric = Exclude<keyof BreakdownResult, 'value'>;
+type BreakdownMetric = Exclude<keyof BreakdownResult, 'value' | 'conversion_rate'>;
+
+export type { GoalsResponse, PropsResponse, SummaryMetrics } from './filtered/types';
+export type { FilterCondition, FilterOperator } from './filters';
 
 /**
  * Which metrics each dimension has. Pages count pageviews per event (no visits attach to a page) and
@@ -145,5 +150,6 @@ export function shapeBreakdownRow(dimension: Dimension, row: Counters & { value:
     events: pick('events'),
     time_on_page: pick('time_on_page'),
     scroll_depth: pick('scroll_depth'),
+    conversion_rate: null,
   };
 }

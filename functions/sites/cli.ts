@@ -4,6 +4,7 @@
  */
 import { createDatabase } from '../lib/db';
 import { errorMessage } from '../lib/errors';
+import { createGoalRegistry, type GoalRegistry } from './goals';
 import { createSiteRegistry, RegistryError, type SiteRegistry } from './registry';
 
 const USAGE = `usage: npm run sites -- <command>
@@ -15,6 +16,10 @@ const USAGE = `usage: npm run sites -- <command>
   token create <hostname> [--label <text>]              create an API token (printed once; only its hash is stored)
   token list <hostname>                                 list a site's tokens (label, hash prefix, state)
   token revoke <hostname> <token | hash prefix>         revoke a token
+  goal add <hostname> --event <name> [--name <text>]    a goal: a custom event name
+  goal add <hostname> --page <pattern> [--name <text>]  a goal: a page path pattern (* = any characters, e.g. /pricing*)
+  goal list <hostname>                                  list a site's goals (id, name, kind, definition)
+  goal remove <hostname> <id | name>                    remove a goal
   migrate                                               apply the schema migrations
 
 environment: DATABASE_URL (default sqlite:.data/wtm.sqlite)`;
@@ -47,8 +52,8 @@ function need(positional: readonly string[], n: number, what: string): string[] 
   return [...positional];
 }
 
-async function run(registry: SiteRegistry, argv: readonly string[], out: (line: string) => void): Promise<void> {
-  const { positional, options } = parse(argv, ['timezone', 'label']);
+async function run(registry: SiteRegistry, goals: GoalRegistry, argv: readonly string[], out: (line: string) => void): Promise<void> {
+  const { positional, options } = parse(argv, ['timezone', 'label', 'event', 'page', 'name']);
   const allowed = (names: string[]) => {
     const bad = [...options.keys()].find((k) => !names.includes(k));
     if (bad !== undefined) throw new UsageError(`unknown option --${bad}`);
@@ -117,6 +122,41 @@ async function run(registry: SiteRegistry, argv: readonly string[], out: (line: 
       }
       throw new UsageError('token create | list | revoke');
     }
+    case 'goal': {
+      const [sub, ...args] = rest;
+      const show = (g: Awaited<ReturnType<GoalRegistry['list']>>[number]) =>
+        `${g.id}\t${g.name}\t${g.kind}\t${g.kind === 'event' ? g.event : g.page}`;
+      if (sub === 'add') {
+        allowed(['event', 'page', 'name']);
+        const [hostname] = need(args, 1, 'goal add <hostname> --event <name> | --page <pattern> [--name <text>]');
+        const event = options.get('event');
+        const page = options.get('page');
+        const name = options.get('name');
+        if ((typeof event === 'string') === (typeof page === 'string')) throw new UsageError('goal add takes one of --event or --page');
+        const goal = await goals.add(hostname!, {
+          ...(typeof event === 'string' ? { kind: 'event' as const, event } : { kind: 'page' as const, page: String(page) }),
+          ...(typeof name === 'string' ? { name } : {}),
+        });
+        out(show(goal));
+        return;
+      }
+      if (sub === 'list') {
+        allowed([]);
+        const [hostname] = need(args, 1, 'goal list <hostname>');
+        const list = await goals.list(hostname!);
+        if (list.length === 0) out(`${hostname} has no goals (add one: npm run sites -- goal add ${hostname} --event signup)`);
+        for (const g of list) out(show(g));
+        return;
+      }
+      if (sub === 'remove') {
+        allowed([]);
+        const [hostname, idOrName] = need(args, 2, 'goal remove <hostname> <id | name>');
+        if (!(await goals.remove(hostname!, idOrName!))) throw new RegistryError(`${hostname} has no goal "${idOrName}"`);
+        out('removed');
+        return;
+      }
+      throw new UsageError('goal add | list | remove');
+    }
     default:
       throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`);
   }
@@ -135,7 +175,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write('migrations applied\n');
       return 0;
     }
-    await run(createSiteRegistry(db), argv, (line) => process.stdout.write(`${line}\n`));
+    await run(createSiteRegistry(db), createGoalRegistry(db), argv, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -30,7 +30,7 @@ export interface SiteRegistry {
   get(hostname: string): Promise<SiteInfo | undefined>;
   list(): Promise<SiteInfo[]>;
   setPublic(hostname: string, isPublic: boolean): Promise<SiteInfo>;
-  /** Removes the site and its tokens; its stored statistics stay but are no longer reachable. */
+  /** Removes the site, its tokens and goals; its stored statistics stay but are no longer reachable. */
   remove(hostname: string): Promise<boolean>;
   /** A new token (32 random bytes, base64url); only its SHA-256 is stored, so this is the one chance to read it. */
   createToken(hostname: string, label?: string): Promise<string>;
@@ -101,6 +101,7 @@ export function createSiteRegistry(db: Database, opts: { now?: () => number } = 
       if (site === undefined) return false;
       await sequelize.transaction(async (transaction) => {
         await sequelize.query('DELETE FROM site_tokens WHERE site_id = ?', { replacements: [site.id], transaction });
+        await sequelize.query('DELETE FROM goals WHERE site_id = ?', { replacements: [site.id], transaction });
         await sequelize.query('DELETE FROM sites WHERE id = ?', { replacements: [site.id], transaction });
       });
       return true;

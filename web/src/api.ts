@@ -12,9 +12,20 @@ import {
   type Interval,
   type Metric as ApiMetric,
   type PeriodName as Period,
+  PROPS_PREFIX,
 } from '../../events/vocabulary';
+import type {
+  BreakdownResponse,
+  GoalsResponse,
+  PropsResponse,
+  RealtimeResponse,
+  SitesResponse,
+  SummaryMetrics,
+  SummaryResponse as ServerSummaryResponse,
+  TimeseriesResponse,
+} from '../../functions/query/shape';
 
-export { DIMENSIONS, INTERVALS, PERIODS, type Dimension, type Interval, type Period };
+export { DIMENSIONS, INTERVALS, PERIODS, PROPS_PREFIX, type Dimension, type Interval, type Period };
 
 /** The metrics the dashboard shows (the API has `events` and `bot_events` too). */
 export const METRICS = [
@@ -32,71 +43,32 @@ export function isOneOf<T extends string>(list: readonly T[], s: string): s is T
   return (list as readonly string[]).includes(s);
 }
 
-/** `from` inclusive, `to` exclusive; site-local ISO date-times without offset. */
-export interface Range {
-  from: string;
-  to: string;
-}
+/*
+ * The response documents are the server's own types (functions/query/shape.ts, which re-exports the
+ * filtered answers' from filtered/types.ts), imported as types only: esbuild drops type imports, so no server code reaches the bundle, and a
+ * change on either side is a compile error instead of drift.
+ */
+export type {
+  BreakdownResponse,
+  BreakdownResult as BreakdownRow,
+  GoalsResponse,
+  PropsResponse,
+  RangeDoc as Range,
+  RealtimeResponse,
+  SitesResponse,
+  SummaryMetrics as Metrics,
+  TimeBucket as Bucket,
+  TimeseriesResponse,
+} from '../../functions/query/shape';
 
-export interface Metrics {
-  visitors: number;
-  pageviews: number;
-  visits: number;
-  bounce_rate: number;
-  visit_duration: number;
-  views_per_visit: number;
-  events: number;
-  bot_events: number;
-}
+/** The summary with a goal filter's figures (the filters branch's SummaryMetrics) in both periods. */
+export type SummaryResponse = ServerSummaryResponse & { metrics: SummaryMetrics; previous: { metrics: SummaryMetrics } };
 
-export interface SitesResponse {
-  sites: { site: string; timezone: string; public: boolean }[];
-}
+/** What a breakdown can be by: a dimension, the site's goals, or a custom property's values. */
+export type BreakdownDimension = Dimension | 'goal' | `${typeof PROPS_PREFIX}${string}`;
 
-export interface SummaryResponse {
-  site: string;
-  timezone: string;
-  range: Range;
-  metrics: Metrics;
-  previous: { range: Range; metrics: Metrics };
-}
-
-/** One bucket: `t` plus one number per requested metric. */
-export type Bucket = { t: string } & Partial<Record<Metric, number>>;
-
-export interface TimeseriesResponse {
-  site: string;
-  timezone: string;
-  interval: Interval;
-  range: Range;
-  metrics: Metric[];
-  buckets: Bucket[];
-}
-
-export interface BreakdownRow {
-  value: string;
-  visitors: number | null;
-  pageviews: number | null;
-  visits: number | null;
-  bounce_rate: number | null;
-  visit_duration: number | null;
-  events: number | null;
-}
-
-export interface BreakdownResponse {
-  site: string;
-  dimension: Dimension;
-  range: Range;
-  page: number;
-  limit: number;
-  has_more: boolean;
-  results: BreakdownRow[];
-}
-
-export interface RealtimeResponse {
-  site: string;
-  visitors: number;
-  pageviews_per_minute: { t: string; pageviews: number }[];
+export function isBreakdownDimension(s: string): s is BreakdownDimension {
+  return isOneOf(DIMENSIONS, s) || s === 'goal' || (s.startsWith(PROPS_PREFIX) && s.length > PROPS_PREFIX.length);
 }
 
 /** What went wrong, in words for the reader; `kind` lets elements style or test it. */
@@ -197,21 +169,39 @@ export function periodQuery(period: string): Query {
   return customRange(period) ?? { period: period || '7d' };
 }
 
+/** What every stats request narrows by: the period and the filters (Plausible's syntax, '' = none). */
+export interface View {
+  period: string;
+  filters: string;
+}
+
+/** The period plus `filters` when there are any (the API reads unfiltered requests from the rollups). */
+export function viewQuery(view: View): Query {
+  return { ...periodQuery(view.period), filters: view.filters || undefined };
+}
+
 export const getSites = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<SitesResponse>(t, 'sites', {}, opts, f);
 
-export const getSummary = (t: ApiTarget, period: string, opts: LoadOptions, f?: Fetch) =>
-  getJson<SummaryResponse>(t, 'stats/summary', periodQuery(period), opts, f);
+export const getSummary = (t: ApiTarget, view: View, opts: LoadOptions, f?: Fetch) =>
+  getJson<SummaryResponse>(t, 'stats/summary', viewQuery(view), opts, f);
 
-export const getTimeseries = (t: ApiTarget, period: string, metrics: readonly Metric[], opts: LoadOptions, f?: Fetch) =>
-  getJson<TimeseriesResponse>(t, 'stats/timeseries', { ...periodQuery(period), metrics: metrics.join(',') }, opts, f);
+export const getTimeseries = (t: ApiTarget, view: View, metrics: readonly Metric[], opts: LoadOptions, f?: Fetch) =>
+  getJson<TimeseriesResponse>(t, 'stats/timeseries', { ...viewQuery(view), metrics: metrics.join(',') }, opts, f);
 
 export const getBreakdown = (
   t: ApiTarget,
-  period: string,
-  dimension: Dimension,
+  view: View,
+  dimension: BreakdownDimension,
   paging: { limit: number; page: number },
   opts: LoadOptions,
   f?: Fetch,
-) => getJson<BreakdownResponse>(t, 'stats/breakdown', { ...periodQuery(period), dimension, ...paging }, opts, f);
+) => getJson<BreakdownResponse>(t, 'stats/breakdown', { ...viewQuery(view), dimension, ...paging }, opts, f);
 
-export const getRealtime = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<RealtimeResponse>(t, 'stats/realtime', {}, opts, f);
+export const getRealtime = (t: ApiTarget, filters: string, opts: LoadOptions, f?: Fetch) =>
+  getJson<RealtimeResponse>(t, 'stats/realtime', { filters: filters || undefined }, opts, f);
+
+export const getGoals = (t: ApiTarget, opts: LoadOptions, f?: Fetch) => getJson<GoalsResponse>(t, 'goals', {}, opts, f);
+
+/** Property keys seen in the period (filters do not apply to the list of keys). */
+export const getProps = (t: ApiTarget, period: string, opts: LoadOptions, f?: Fetch) =>
+  getJson<PropsResponse>(t, 'props', periodQuery(period), opts, f);

@@ -1,10 +1,10 @@
 /**
- * The attributes every element shares (`api`, `site`, `token`, `period`, `theme`, `refresh`) and
+ * The attributes every element shares (`api`, `site`, `token`, `period`, `filters`, `theme`, `refresh`) and
  * what follows from them: the API target, the locale, the refresh timer and the error message.
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
-import { ApiError, type ApiTarget } from './api';
+import { ApiError, type ApiTarget, type View } from './api';
 import { localeOf } from './format';
 import { themeStyles } from './styles';
 
@@ -25,6 +25,11 @@ export abstract class WtmElement extends ThemedElement {
   @property() token = '';
   /** `today`, `24h`, `7d`, `30d`, `90d`, `12mo`, or a range `2026-11-01..2026-11-15` (days inclusive, site-local). */
   @property() period = '7d';
+  /**
+   * Narrows every figure, in Plausible's v1 syntax: `country==DE;source==Google`, `page~/blog`,
+   * `country!=DE|FR` (`;` = and, `|` = or, `==` is, `!=` is not, `~` contains).
+   */
+  @property() filters = '';
   /** Reload every this many seconds (0 = never). */
   @property({ type: Number }) refresh = 0;
 
@@ -34,12 +39,16 @@ export abstract class WtmElement extends ThemedElement {
     return { api: this.api, site: this.site, token: this.token || undefined };
   }
 
+  protected get view(): View {
+    return { period: this.period, filters: this.filters };
+  }
+
   protected get locale(): string {
     return localeOf(this);
   }
 
-  /** Called by the refresh timer; elements reload their data here. */
-  protected abstract reload(): void;
+  /** Loads the data again now, past the browser cache (the refresh timer calls it too). */
+  abstract reload(): void;
 
   override connectedCallback(): void {
     super.connectedCallback();

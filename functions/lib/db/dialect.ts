@@ -146,6 +146,41 @@ export function createDialect(kind: DialectKind): Dialect {
   };
 }
 
+/**
+ * Case-sensitive text matching for filters and goals, the same on every dialect. MySQL's `_ci`
+ * collations fold case (and accents) in `=` and `LIKE`, SQLite's LIKE folds ASCII case, so: MySQL compares
+ * the bytes (`CAST(… AS BINARY)`), SQLite uses `=` (binary by default) and GLOB (case-sensitive).
+ */
+export interface TextMatch {
+  /** `expr` as a value whose `=` / `IN` compare byte for byte. */
+  exact(expr: string): string;
+  /** `expr` equals (byte for byte) one of the bound values of `list` (`(…)`). */
+  inList(expr: string, list: string): string;
+  /** `expr` matches the bound pattern `param` (made by `pattern`). */
+  wildcard(expr: string, param: string): string;
+  /** The pattern matching `literals` in order with any characters between them (`['', 'x', '']`: contains x). */
+  pattern(literals: readonly string[]): string;
+}
+
+export function createTextMatch(kind: DialectKind): TextMatch {
+  if (kind === 'mysql') {
+    return {
+      exact: (expr) => `CAST(${expr} AS BINARY)`,
+      // The collation's IN first: it can use an index and is cheap; the byte test runs on what it lets through.
+      inList: (expr, list) => `(${expr} IN ${list} AND CAST(${expr} AS BINARY) IN ${list})`,
+      wildcard: (expr, param) => `CAST(${expr} AS BINARY) LIKE ${param} ESCAPE '!'`,
+      pattern: (parts) => parts.map((s) => s.replace(/[!%_]/g, (c) => `!${c}`)).join('%'),
+    };
+  }
+  return {
+    exact: (expr) => expr,
+    inList: (expr, list) => `${expr} IN ${list}`,
+    wildcard: (expr, param) => `${expr} GLOB ${param}`,
+    // GLOB has no escape character: a literal *, ?, [ or ] is written as a one-character class.
+    pattern: (parts) => parts.map((s) => s.replace(/[*?[\]]/g, (c) => `[${c}]`)).join('*'),
+  };
+}
+
 /** Which server runs the SQL: MySQL 8 and MariaDB share a dialect but spell a statement time limit differently. */
 export type SqlServer = 'mysql' | 'mariadb' | 'sqlite';
 

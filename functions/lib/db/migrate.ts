@@ -4,6 +4,7 @@ import type { QueryInterface, Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-session-entry-exit-ids';
 import * as m0003 from './migrations/0003-storage-v2';
+import * as m0004 from './migrations/0004-goals';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
   { name: '0001-initial', migration: m0001 },
   { name: '0002-session-entry-exit-ids', migration: m0002 },
   { name: '0003-storage-v2', migration: m0003 },
+  { name: '0004-goals', migration: m0004 },
 ];
 
 export function createMigrator(sequelize: Sequelize) {

@@ -1,19 +1,21 @@
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { DIMENSIONS, getBreakdown, isOneOf, type BreakdownResponse, type BreakdownRow, type Dimension } from '../api';
+import { getBreakdown, isBreakdownDimension, type BreakdownDimension, type BreakdownResponse, type BreakdownRow } from '../api';
 import { FetchController } from '../controllers/fetch-controller';
-import { formatNumber } from '../format';
-import { appendPage, barRows, DIMENSION_LABELS, displayValue, rankMetric, secondaryLabel } from '../shaping';
+import { appendPage, barRows, breakdownColumns, breakdownLabel, displayValue, formatFigure, type Column } from '../shaping';
 import { themeStyles } from '../styles';
 import { messageOf, WtmElement } from '../wtm-element';
 
 /**
  * The top values of one dimension (pages, sources, countries, …) as bars, with a "more" button
  * that fetches the next page. With `dimensions="entry_page,exit_page"` it shows tabs to switch.
+ * `dimension="goal"` lists the site's goals with conversions and conversion rate; `props:<key>` a
+ * custom property's values. With `selectable`, each row is a button that asks for a filter.
  *
  * @fires wtm-data - `{detail: BreakdownResponse}` after each page loads
  * @fires wtm-error - `{detail: {message}}` when loading fails
  * @fires wtm-dimension-change - `{detail: {dimension}}` when a tab is chosen
+ * @fires wtm-filter-add - `{detail: {key, value}}` when a row is chosen (only with `selectable`)
  * @csspart tabs - the dimension tabs
  * @csspart row - one value
  * @csspart bar - a row's bar
@@ -57,12 +59,23 @@ export class WtmBreakdown extends WtmElement {
         color: var(--_fg);
         border-bottom-color: var(--_accent);
       }
-      .cols,
-      li {
+      /* One grid for the header and every row (subgrid), so figure columns are as wide as their widest figure. */
+      .table {
         display: grid;
-        grid-template-columns: minmax(0, 1fr) 4.5em 4.5em;
-        gap: 8px;
+        grid-template-columns: minmax(0, 1fr) repeat(var(--_cols), minmax(3em, auto));
+        column-gap: 12px;
+      }
+      .cols,
+      ol,
+      li,
+      .row {
+        grid-column: 1 / -1;
+        display: grid;
+        grid-template-columns: subgrid;
         align-items: center;
+      }
+      .cols span {
+        white-space: nowrap;
       }
       .cols {
         font-size: 0.75rem;
@@ -78,10 +91,25 @@ export class WtmBreakdown extends WtmElement {
         margin: 0;
         padding: 0;
       }
-      li {
+      .row {
         position: relative;
         padding: 5px 6px;
         min-height: 30px;
+      }
+      button.row {
+        width: 100%;
+        background: none;
+        border: none;
+        border-radius: 4px;
+        text-align: left;
+        cursor: pointer;
+      }
+      button.row:hover .value {
+        text-decoration: underline;
+        text-underline-offset: 2px;
+      }
+      button.row:focus-visible {
+        outline-offset: 0;
       }
       .bar {
         position: absolute;
@@ -120,14 +148,16 @@ export class WtmBreakdown extends WtmElement {
     `,
   ];
 
-  /** The dimension shown. */
-  @property({ reflect: true }) dimension: Dimension = 'page';
+  /** The dimension shown: a dimension, `goal`, or `props:<key>`. */
+  @property({ reflect: true }) dimension: BreakdownDimension = 'page';
   /** Optional comma-separated dimensions offered as tabs, e.g. `page,entry_page,exit_page`. */
   @property() dimensions = '';
   /** Rows per page. */
   @property({ type: Number }) limit = 10;
   /** Heading; defaults to the dimension's name. */
   @property() heading = '';
+  /** Rows become buttons that fire `wtm-filter-add` (the dashboard turns them into filter chips). */
+  @property({ type: Boolean }) selectable = false;
 
   @state() private rows: BreakdownRow[] = [];
   @state() private page = 1;
@@ -137,11 +167,11 @@ export class WtmBreakdown extends WtmElement {
   private moreAbort: AbortController | undefined;
 
   private readonly data = new FetchController(this, {
-    args: () => [this.api, this.site, this.token, this.period, this.dimension, this.limit] as const,
-    enabled: () => this.site !== '',
+    args: () => [this.api, this.site, this.token, this.period, this.filters, this.dimension, this.limit] as const,
+    enabled: () => this.site !== '' && isBreakdownDimension(this.dimension),
     task: (_args, opts) => {
       this.moreAbort?.abort();
-      return getBreakdown(this.target, this.period, this.dimension, { limit: this.limit, page: 1 }, opts);
+      return getBreakdown(this.target, this.view, this.dimension, { limit: this.limit, page: 1 }, opts);
     },
     onComplete: (v: BreakdownResponse) => {
       // A refresh starts again at page 1: later pages may have shifted meanwhile.
@@ -155,15 +185,15 @@ export class WtmBreakdown extends WtmElement {
     onError: (e) => this.reportError(e),
   });
 
-  protected reload(): void {
+  reload(): void {
     void this.data.run();
   }
 
-  private get tabs(): Dimension[] {
+  private get tabs(): BreakdownDimension[] {
     return this.dimensions
       .split(',')
       .map((s) => s.trim())
-      .filter((s): s is Dimension => isOneOf(DIMENSIONS, s));
+      .filter(isBreakdownDimension);
   }
 
   private async loadMore(): Promise<void> {
@@ -175,7 +205,7 @@ export class WtmBreakdown extends WtmElement {
     try {
       const next = await getBreakdown(
         this.target,
-        this.period,
+        this.view,
         this.dimension,
         { limit: this.limit, page: this.page + 1 },
         { signal: abort.signal },
@@ -193,13 +223,13 @@ export class WtmBreakdown extends WtmElement {
     this.loadingMore = false;
   }
 
-  private choose(d: Dimension): void {
+  private choose(d: BreakdownDimension): void {
     if (d === this.dimension) return;
     this.dimension = d;
     this.dispatchEvent(new CustomEvent('wtm-dimension-change', { detail: { dimension: d }, bubbles: true, composed: true }));
   }
 
-  private onTabKey(e: KeyboardEvent, tabs: Dimension[]): void {
+  private onTabKey(e: KeyboardEvent, tabs: BreakdownDimension[]): void {
     const i = tabs.indexOf(this.dimension);
     const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
     if (step === 0 || i < 0) return;
@@ -209,66 +239,77 @@ export class WtmBreakdown extends WtmElement {
     void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[aria-selected="true"]')?.focus());
   }
 
-  override render() {
+  private selectRow(value: string): void {
+    this.dispatchEvent(new CustomEvent('wtm-filter-add', { detail: { key: this.dimension, value }, bubbles: true, composed: true }));
+  }
+
+  /** Extra controls in the header, after the title (the properties panel puts its key picker here). */
+  protected renderControls(label: string) {
     const tabs = this.tabs;
-    const label = this.heading || DIMENSION_LABELS[this.dimension];
+    if (tabs.length < 2) return nothing;
+    return html`<div role="tablist" aria-label="${label}: show" part="tabs" @keydown=${(e: KeyboardEvent) => this.onTabKey(e, tabs)}>
+      ${tabs.map(
+        (d) =>
+          html`<button
+            role="tab"
+            type="button"
+            aria-selected=${d === this.dimension ? 'true' : 'false'}
+            tabindex=${d === this.dimension ? '0' : '-1'}
+            @click=${() => this.choose(d)}
+          >
+            ${breakdownLabel(d)}
+          </button>`,
+      )}
+    </div>`;
+  }
+
+  /** Shown instead of rows when there are none. */
+  protected emptyMessage(): string {
+    return this.dimension === 'goal' ? 'No goal conversions for this period' : 'No data for this period';
+  }
+
+  override render() {
+    const label = this.heading || breakdownLabel(this.dimension);
     return html`<section class="card" aria-labelledby="heading">
       <header>
         <h3 class="title" id="heading">${label}</h3>
-        ${
-          tabs.length > 1
-            ? html`<div role="tablist" aria-label="${label}: show" part="tabs" @keydown=${(e: KeyboardEvent) => this.onTabKey(e, tabs)}>
-                ${tabs.map(
-                  (d) =>
-                    html`<button
-                      role="tab"
-                      type="button"
-                      aria-selected=${d === this.dimension ? 'true' : 'false'}
-                      tabindex=${d === this.dimension ? '0' : '-1'}
-                      @click=${() => this.choose(d)}
-                    >
-                      ${DIMENSION_LABELS[d]}
-                    </button>`,
-                )}
-              </div>`
-            : nothing
-        }
+        ${this.renderControls(label)}
       </header>
       ${this.renderMissingSite() !== nothing ? this.renderMissingSite() : this.renderBody()}
     </section>`;
   }
 
-  private renderBody() {
+  protected renderBody() {
     if (this.data.status === 'error' && this.data.value === undefined) return this.renderError(this.data.error);
     if (this.data.value === undefined) {
       return html`<div aria-busy="true" aria-label="Loading">
         ${[1, 2, 3, 4, 5].map(() => html`<div class="skeleton row-skeleton"></div>`)}
       </div>`;
     }
-    if (this.rows.length === 0) return html`<div class="empty" part="empty">No data for this period</div>`;
+    if (this.rows.length === 0) return html`<div class="empty" part="empty">${this.emptyMessage()}</div>`;
     const locale = this.locale;
-    const metricLabel = rankMetric(this.dimension) === 'events' ? 'Events' : 'Visitors';
-    return html`<div class="cols" aria-hidden="true">
-        <span>${DIMENSION_LABELS[this.dimension]}</span><span class="num">${metricLabel}</span
-        ><span class="num">${secondaryLabel(this.dimension)}</span>
+    const name = breakdownLabel(this.dimension);
+    const columns = breakdownColumns(this.dimension, this.rows);
+    return html`<div class="table" style="--_cols:${columns.length}">
+        <div class="cols" aria-hidden="true">
+          <span>${name}</span>${columns.map((c) => html`<span class="num" title=${c.label}>${c.short ?? c.label}</span>`)}
+        </div>
+        <ol aria-label=${name}>
+          ${barRows(this.dimension, this.rows, columns).map((r) => {
+            const shown = displayValue(this.dimension, r.value, locale);
+            const body = html`<span class="bar" part="bar" style="width:${(r.fraction * 100).toFixed(1)}%"></span>
+              <span class="value">${shown}</span>
+              ${columns.map((c, i) => this.renderFigure(c, r.figures[i] ?? null, i > 0, locale))}`;
+            return this.selectable
+              ? html`<li part="row" title=${r.value}>
+                  <button class="row" type="button" @click=${() => this.selectRow(r.value)}>
+                    ${body}<span class="visually-hidden">, show only this</span>
+                  </button>
+                </li>`
+              : html`<li class="row" part="row" title=${r.value}>${body}</li>`;
+          })}
+        </ol>
       </div>
-      <ol aria-label=${DIMENSION_LABELS[this.dimension]}>
-        ${barRows(this.dimension, this.rows).map((r) => {
-          const shown = displayValue(this.dimension, r.value, locale);
-          return html`<li part="row" title=${r.value}>
-            <span class="bar" part="bar" style="width:${(r.fraction * 100).toFixed(1)}%"></span>
-            <span class="value">${shown}</span>
-            <span class="num" aria-label="${metricLabel}: ${formatNumber(r.count, locale)}">${formatNumber(r.count, locale, true)}</span>
-            <span class="num secondary"
-              >${
-                r.secondary === null
-                  ? '–'
-                  : html`<span class="visually-hidden">${secondaryLabel(this.dimension)}: </span>${formatNumber(r.secondary, locale, true)}`
-              }</span
-            >
-          </li>`;
-        })}
-      </ol>
       ${this.moreError !== undefined ? html`<div class="error" role="alert" part="error">${messageOf(this.moreError)}</div>` : nothing}
       ${
         this.hasMore
@@ -277,6 +318,12 @@ export class WtmBreakdown extends WtmElement {
             </button>`
           : nothing
       }`;
+  }
+
+  private renderFigure(c: Column, value: number | null, secondary: boolean, locale: string) {
+    const cls = secondary ? 'num secondary' : 'num';
+    if (value === null) return html`<span class=${cls}>–</span>`;
+    return html`<span class=${cls}><span class="visually-hidden">${c.label}: </span>${formatFigure(c.format, value, locale)}</span>`;
   }
 }
 

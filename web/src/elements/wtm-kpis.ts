@@ -3,7 +3,7 @@ import { customElement, property } from 'lit/decorators.js';
 import { getSummary, type Metric, type SummaryResponse } from '../api';
 import { FetchController } from '../controllers/fetch-controller';
 import { formatChange, formatMetric } from '../format';
-import { isEmptySummary, kpisOf } from '../shaping';
+import { formatFigure, goalFiguresOf, isEmptySummary, kpisOf } from '../shaping';
 import { themeStyles } from '../styles';
 import { WtmElement } from '../wtm-element';
 
@@ -14,6 +14,7 @@ import { WtmElement } from '../wtm-element';
  * @fires wtm-error - `{detail: {message}}` when loading fails
  * @fires wtm-metric-select - `{detail: {metric}}` when a tile is chosen (only with `selectable`)
  * @csspart kpi - one tile
+ * @csspart goal - a tile of a goal filter (conversions, conversion rate)
  * @csspart label - a tile's name
  * @csspart value - a tile's figure
  * @csspart change - a tile's change vs the previous period
@@ -84,14 +85,14 @@ export class WtmKpis extends WtmElement {
   @property() metric: Metric = 'visitors';
 
   private readonly data = new FetchController(this, {
-    args: () => [this.api, this.site, this.token, this.period] as const,
+    args: () => [this.api, this.site, this.token, this.period, this.filters] as const,
     enabled: () => this.site !== '',
-    task: (_args, opts) => getSummary(this.target, this.period, opts),
+    task: (_args, opts) => getSummary(this.target, this.view, opts),
     onComplete: (v: SummaryResponse) => this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true })),
     onError: (e) => this.reportError(e),
   });
 
-  protected reload(): void {
+  reload(): void {
     void this.data.run();
   }
 
@@ -133,6 +134,18 @@ export class WtmKpis extends WtmElement {
             }
           </li>`;
         })}
+        ${goalFiguresOf(summary).map(
+          (g) =>
+            html`<li>
+              <div part="kpi goal">
+                <span class="label" part="label">${g.label}</span>
+                <span class="value" part="value" data-metric=${g.key}>${formatFigure(g.format, g.value, locale)}</span>
+                <span class="change" part="change"
+                  >${g.previous === undefined ? '' : `Previous period: ${formatFigure(g.format, g.previous, locale)}`}</span
+                >
+              </div>
+            </li>`,
+        )}
       </ul>
       ${empty ? html`<div class="empty" part="empty">No data for this period</div>` : nothing}`;
   }

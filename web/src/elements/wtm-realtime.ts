@@ -65,14 +65,14 @@ export class WtmRealtime extends WtmElement {
   }
 
   private readonly data = new FetchController(this, {
-    args: () => [this.api, this.site, this.token] as const,
+    args: () => [this.api, this.site, this.token, this.filters] as const,
     enabled: () => this.site !== '',
-    task: (_args, opts) => getRealtime(this.target, opts),
+    task: (_args, opts) => getRealtime(this.target, this.filters, opts),
     onComplete: (v: RealtimeResponse) => this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true })),
     onError: (e) => this.reportError(e),
   });
 
-  protected reload(): void {
+  reload(): void {
     void this.data.run();
   }
 

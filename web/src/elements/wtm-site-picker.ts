@@ -24,7 +24,7 @@ export class WtmSitePicker extends WtmElement {
     onError: (e) => this.reportError(e),
   });
 
-  protected reload(): void {
+  reload(): void {
     void this.data.run();
   }
 

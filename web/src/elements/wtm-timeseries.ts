@@ -135,9 +135,9 @@ export class WtmTimeseries extends WtmElement {
   private readonly size = new ResizeController(this);
 
   private readonly data = new FetchController(this, {
-    args: () => [this.api, this.site, this.token, this.period, this.metric] as const,
+    args: () => [this.api, this.site, this.token, this.period, this.filters, this.metric] as const,
     enabled: () => this.site !== '',
-    task: (_args, opts) => getTimeseries(this.target, this.period, [this.metric], opts),
+    task: (_args, opts) => getTimeseries(this.target, this.view, [this.metric], opts),
     onComplete: (v: TimeseriesResponse) => {
       this.active = -1;
       this.dispatchEvent(new CustomEvent('wtm-data', { detail: v, bubbles: true, composed: true }));
@@ -145,7 +145,7 @@ export class WtmTimeseries extends WtmElement {
     onError: (e) => this.reportError(e),
   });
 
-  protected reload(): void {
+  reload(): void {
     void this.data.run();
   }
 

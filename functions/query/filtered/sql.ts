@@ -1,0 +1,48 @@
+/**
+ * Building SQL over the facts with bound parameters only: every value goes through `Binds.add`, which
+ * returns a `$pN` placeholder (sequelize `bind`: mysql2 prepared statements, SQLite bound values). Column
+ * names and operators come from fixed maps in this folder, never from the request.
+ */
+import { QueryTypes } from 'sequelize';
+import type { Database } from '../../lib/db';
+
+export class Binds {
+  private n = 0;
+  readonly values: Record<string, unknown> = {};
+  /** A placeholder bound to `value`. */
+  add(value: unknown): string {
+    const name = `p${this.n++}`;
+    this.values[name] = value;
+    return `$${name}`;
+  }
+  /** `(…)` of placeholders for an IN list (non-empty). */
+  list(values: readonly unknown[]): string {
+    if (values.length === 0) throw new RangeError('an IN list needs at least one value');
+    return `(${values.map((v) => this.add(v)).join(', ')})`;
+  }
+}
+
+export type Row = Record<string, unknown>;
+
+export async function selectBound(db: Database, sql: string, binds: Binds): Promise<Row[]> {
+  return db.sequelize.query<Row>(sql, { bind: binds.values, type: QueryTypes.SELECT });
+}
+
+export function num(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(String(v));
+  if (!Number.isFinite(n)) throw new TypeError('a numeric column holds a non-number');
+  return n;
+}
+
+export function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** A LIMIT/OFFSET integer written into the SQL (prepared statements refuse bound LIMITs on some servers). */
+export function intLiteral(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('LIMIT/OFFSET must be a non-negative integer');
+  return String(n);
+}
