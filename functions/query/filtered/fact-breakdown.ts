@@ -63,15 +63,14 @@ export async function getFactBreakdown(
            WHERE ${where} AND e.kind = 'event' AND ${own}
            GROUP BY dim_value ORDER BY visitors DESC, events DESC, dim_value ASC ${limit}`;
   }
-  const rows = await selectBound(ctx.db, sql, b);
+  const rows = await selectBound(ctx, sql, b);
   return rows.map((r) => ({ ...totalsOf(r), value: str(r.dim_value) }));
 }
 
 /** Keys of custom properties seen on custom events in a range (unfiltered), most used first. */
 export async function getPropKeys(ctx: FactContext, range: LocalRange, limit: number): Promise<{ key: string; events: number }[]> {
   const b = new Binds();
-  const rows = await selectBound(
-    ctx.db,
+  const rows = await selectBound(ctx,
     `SELECT ${ctx.text.exact('p.prop_key')} AS prop, COUNT(*) AS events FROM event_props p
      WHERE p.site_id = ${b.add(ctx.siteId)} AND p.day >= ${b.add(range.from - (range.from % DAY_MS))} AND p.day < ${b.add(range.to)}
      GROUP BY prop ORDER BY events DESC, prop ASC LIMIT ${intLiteral(limit)}`,

@@ -49,7 +49,7 @@ export function totalsOf(r: Row): FactTotals {
 
 export async function getFactTotals(ctx: FactContext, filters: Filters, range: LocalRange): Promise<FactTotals> {
   const b = new Binds();
-  const rows = await selectBound(ctx.db, `SELECT ${TOTALS_SQL} FROM visits v WHERE ${keptVisits(ctx, filters, range, b)}`, b);
+  const rows = await selectBound(ctx, `SELECT ${TOTALS_SQL} FROM visits v WHERE ${keptVisits(ctx, filters, range, b)}`, b);
   return rows[0] === undefined ? { ...ZERO_TOTALS } : totalsOf(rows[0]);
 }
 
@@ -71,7 +71,7 @@ export async function getFactTimeseries(
           b,
         );
   const where = keptVisits(ctx, filters, range, b);
-  const rows = await selectBound(ctx.db, `SELECT ${bucket} AS bucket, ${TOTALS_SQL} FROM visits v WHERE ${where} GROUP BY bucket`, b);
+  const rows = await selectBound(ctx, `SELECT ${bucket} AS bucket, ${TOTALS_SQL} FROM visits v WHERE ${where} GROUP BY bucket`, b);
   return new Map(rows.map((r) => [num(r.bucket), totalsOf(r)]));
 }
 
@@ -84,8 +84,7 @@ export async function getMatchingEvents(
 ): Promise<{ events: number; visitors: number }> {
   const b = new Binds();
   const where = keptVisits(ctx, filters, range, b);
-  const rows = await selectBound(
-    ctx.db,
+  const rows = await selectBound(ctx,
     `SELECT COUNT(*) AS events, COUNT(DISTINCT v.visitor_id) AS visitors
      FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}
      WHERE ${where} AND ${eventPredicate(b)}`,

@@ -16,7 +16,8 @@ import { DAY_MS, fromLocalMs } from '../../lib/time';
 import type { Goal } from '../../sites/goals';
 import type { FilterCondition, FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
-import type { Binds } from './sql';
+import type { Reader } from '../queries/reader';
+import { boundSelectOf, type BoundSelect, type Binds } from './sql';
 
 /** Visit columns by dimension: a fixed map, so no request text ever becomes an identifier. */
 export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
@@ -38,14 +39,21 @@ export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
 
 export interface FactContext {
   db: Database;
+  /** Every SELECT of the filtered answers (time-limited like the rest of the API). */
+  select: BoundSelect;
   siteId: number;
   timezone: string;
   goals: readonly Goal[];
   text: TextMatch;
 }
 
-export function createFactContext(db: Database, site: { id: number; timezone: string }, goals: readonly Goal[]): FactContext {
-  return { db, siteId: site.id, timezone: site.timezone, goals, text: createTextMatch(db.dialect.kind) };
+export function createFactContext(
+  db: Database,
+  site: { id: number; timezone: string },
+  goals: readonly Goal[],
+  read?: Reader,
+): FactContext {
+  return { db, select: boundSelectOf(db, read), siteId: site.id, timezone: site.timezone, goals, text: createTextMatch(db.dialect.kind) };
 }
 
 const dayOf = (localMs: number) => localMs - (((localMs % DAY_MS) + DAY_MS) % DAY_MS);
