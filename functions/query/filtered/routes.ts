@@ -23,7 +23,7 @@ import { conversionRate, metricsOf } from './metrics';
 import { parseBreakdownDimension, takeFilters } from './params';
 import { Binds, num, selectBound } from './sql';
 import type { SummaryMetrics } from './types';
-import { createFactContext, eventDays, goalMatch, goalsOf, keptVisits, type FactContext } from './where';
+import { createFactContext, eventDays, goalMatch, goalsOf, keptVisits, visitsFrom, type FactContext } from './where';
 
 const rangeOf = (r: LocalRange) => ({ from: formatLocal(r.from), to: formatLocal(r.to) });
 const isToday = (p: { period?: string }) => p.period === 'today';
@@ -218,9 +218,10 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
   const perMinute = async () => {
     const b = new Binds();
     const minute = localBucketSql('e.ts', offsetSegments(site.timezone, utcFrom, utcTo), MINUTE_MS, b);
-    const rows = await selectBound(ctx,
+    const rows = await selectBound(
+      ctx,
       `SELECT ${minute} AS bucket, COUNT(*) AS pageviews
-       FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind = 'pageview' AND e.ts >= ${b.add(utcFrom)} AND e.ts < ${b.add(utcTo)}
        GROUP BY bucket`,
       b,
@@ -230,9 +231,10 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
   const visitors = async () => {
     const b = new Binds();
     const since = utcOf(end - REALTIME_VISITOR_MINUTES * MINUTE_MS);
-    const rows = await selectBound(ctx,
+    const rows = await selectBound(
+      ctx,
       `SELECT COUNT(DISTINCT e.visitor_id) AS visitors
-       FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind IN ('pageview', 'event') AND e.ts >= ${b.add(since)} AND e.ts < ${b.add(utcTo)}`,
       b,
     );

@@ -10,7 +10,8 @@
  * Event conditions are semi-joins on `events` restricted to the range's days (a visit's events lie on its
  * day or the next: visits span at most two site-days), so the primary key (site_id, day, …) bounds them.
  */
-import { createTextMatch, type TextMatch } from '../../lib/db/dialect';
+import { createTextMatch, forceIndex, type TextMatch } from '../../lib/db/dialect';
+import { COUNTRY_INDEX, FILTER_INDEX } from '../../lib/db/migrations/0004-goals';
 import type { Database } from '../../lib/db';
 import { DAY_MS, fromLocalMs } from '../../lib/time';
 import type { Goal } from '../../sites/goals';
@@ -41,6 +42,7 @@ export interface FactContext {
   db: Database;
   /** Every SELECT of the filtered answers (time-limited like the rest of the API). */
   select: BoundSelect;
+
   siteId: number;
   timezone: string;
   goals: readonly Goal[];
@@ -53,7 +55,23 @@ export function createFactContext(
   goals: readonly Goal[],
   read?: Reader,
 ): FactContext {
-  return { db, select: boundSelectOf(db, read), siteId: site.id, timezone: site.timezone, goals, text: createTextMatch(db.dialect.kind) };
+  return {
+    db,
+    select: boundSelectOf(db, read),
+    siteId: site.id,
+    timezone: site.timezone,
+    goals,
+    text: createTextMatch(db.dialect.kind),
+  };
+}
+
+/**
+ * `visits v` with the index of the read (migration 0004): by country when a `country==` condition names the
+ * countries (a seek to them: a tenth of the range's visits for one country), else by day.
+ */
+export function visitsFrom(ctx: FactContext, filters: Filters): string {
+  const byCountry = filters.some((c) => c.subject.kind === 'visit' && c.subject.dimension === 'country' && c.operator === '==');
+  return `visits v ${forceIndex(ctx.db.dialect.kind, byCountry ? COUNTRY_INDEX : FILTER_INDEX)}`.trimEnd();
 }
 
 const dayOf = (localMs: number) => localMs - (((localMs % DAY_MS) + DAY_MS) % DAY_MS);
