@@ -4,6 +4,7 @@
  * default 1,000,000 valid raw events of the demo sites).
  *
  *   npx tsx bench/pipeline.ts                 BENCH_EVENTS=100000 npx tsx bench/pipeline.ts
+ *   BENCH_EVENTS=50000 BENCH_COMPARE_EVENTS=0 BENCH_CONCURRENT=0 npx tsx bench/pipeline.ts   (baseline + staged only)
  *
  * Three passes over the same events, each on fresh topics (4 partitions) and a fresh database:
  *   1. baseline: the same serialised records (toKafkaMessage bytes) produced with a plain kafkajs
@@ -171,7 +172,8 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
   const generate = n / ((performance.now() - t) / 1000);
   const stagedN = Math.min(n, Number(env.BENCH_STAGED_EVENTS ?? n));
   const figures = [figure('pipeline.workload.events', n, 'events', null, 0), rate('pipeline.workload.simulate', generate, null)];
-  if (stagedN === n) figures.push(...(await runPipeline(be, events)).figures);
+  const concurrent = env.BENCH_CONCURRENT !== '0';
+  if (stagedN === n) figures.push(...(await runPipeline(be, events, { concurrent })).figures);
   else {
     // the long concurrent run on every event; the staged pass (each stage alone) on the first BENCH_STAGED_EVENTS
     figures.push(...(await runPipeline(be, events, { staged: false })).figures);
