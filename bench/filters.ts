@@ -153,16 +153,21 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
   const loads = Number(env.BENCH_FILTER_LOADS ?? 20);
   const naiveLoads = Number(env.BENCH_FILTER_NAIVE_LOADS ?? 2);
   const ranges = (env.BENCH_FILTER_RANGES ?? (days >= 180 ? '7,30,90' : '7,30')).split(',').map(Number);
-  const database = await createTestDatabase(server, `wtm_bench_filters_${Date.now().toString(36)}`);
+  // BENCH_FILTER_REUSE=<mysql url of a kept run> measures again without seeding (same days/pageviews env).
+  const reuse = env.BENCH_FILTER_REUSE;
+  const database =
+    reuse === undefined
+      ? await createTestDatabase(server, `wtm_bench_filters_${Date.now().toString(36)}`)
+      : { url: reuse, drop: async () => undefined };
   const db = createDatabase({ url: database.url, pool: { max: 8 } });
   const figures: Figure[] = [];
   try {
     await db.migrate();
-    const site = await createSiteRegistry(db).add({ hostname: SITE, timezone: TZ, isPublic: true });
+    const site = reuse === undefined ? await createSiteRegistry(db).add({ hostname: SITE, timezone: TZ, isPublic: true }) : { id: 1 };
     if (site.id !== 1) throw new Error('the naive queries assume site id 1');
     const today = bucketOf(toLocalMs(NOW, TZ), 'd');
     const t0 = performance.now();
-    const events = await seed(db, site.id, today, days, pageviewsPerDay);
+    const events = reuse === undefined ? await seed(db, site.id, today, days, pageviewsPerDay) : 0;
     process.stderr.write(`seeded ${events} events over ${days} days in ${Math.round((performance.now() - t0) / 1000)} s\n`);
     const api = createQueryHandler({ db, now: () => NOW });
     const label = `${pageviewsPerDay / 1000}k pv/day`;

@@ -20,22 +20,19 @@ export const defaultGoalName = (g: GoalInput): string => (g.kind === 'event' ? g
 
 /** Checks a goal definition; returns it with its name, or throws RegistryError saying what to fix. */
 export function validateGoal(g: GoalInput): Required<GoalInput> {
-  const name = (g.name ?? defaultGoalName(g)).trim();
-  if (name.length === 0 || name.length > MAX_GOAL_NAME_LENGTH || CONTROL.test(name)) {
-    throw new RegistryError(`a goal name must be 1 to ${MAX_GOAL_NAME_LENGTH} characters without control characters`);
+  if (g.kind === 'event' && (g.event.length === 0 || g.event.length > LIMITS.maxNameLength || CONTROL.test(g.event))) {
+    throw new RegistryError(`an event goal needs a custom event name of 1 to ${LIMITS.maxNameLength} characters`);
   }
-  if (g.kind === 'event') {
-    if (g.event.length === 0 || g.event.length > LIMITS.maxNameLength || CONTROL.test(g.event)) {
-      throw new RegistryError(`an event goal needs a custom event name of 1 to ${LIMITS.maxNameLength} characters`);
-    }
-    return { kind: 'event', event: g.event, name };
-  }
-  if (!g.page.startsWith('/') || g.page.length > LIMITS.maxUrlLength || CONTROL.test(g.page)) {
+  if (g.kind === 'page' && (!g.page.startsWith('/') || g.page.length > LIMITS.maxUrlLength || CONTROL.test(g.page))) {
     throw new RegistryError(
       `a page goal needs a path pattern starting with / (at most ${LIMITS.maxUrlLength} characters; * = any characters)`,
     );
   }
-  return { kind: 'page', page: g.page, name };
+  const name = (g.name ?? defaultGoalName(g)).trim();
+  if (name.length === 0 || name.length > MAX_GOAL_NAME_LENGTH || CONTROL.test(name)) {
+    throw new RegistryError(`a goal name must be 1 to ${MAX_GOAL_NAME_LENGTH} characters without control characters`);
+  }
+  return g.kind === 'event' ? { kind: 'event', event: g.event, name } : { kind: 'page', page: g.page, name };
 }
 
 interface GoalRow {

@@ -197,3 +197,13 @@ export function limitStatementTime(server: SqlServer, sql: string, ms: number): 
   if (server === 'mariadb') return `SET STATEMENT max_statement_time=${limit / 1000} FOR ${sql.trimStart()}`;
   return sql;
 }
+
+/**
+ * An index the statement must use for a table (`FROM t <hint> alias`): MySQL/MariaDB `FORCE INDEX`, where the
+ * optimizer's cost model misjudges a covering index (measured in bench/filters.ts); SQLite's planner chooses
+ * well on its own, so nothing there.
+ */
+export function forceIndex(kind: DialectKind, index: string): string {
+  if (!/^[a-z0-9_]+$/.test(index)) throw new Error('an index name is a plain identifier');
+  return kind === 'mysql' ? `FORCE INDEX (${index})` : '';
+}

@@ -13,7 +13,7 @@ import type { FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import { TOTALS_SQL, totalsOf, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, selectBound, str } from './sql';
-import { VISIT_COLUMN, eventDays, keptVisits, ownRowPredicate, type FactContext } from './where';
+import { VISIT_COLUMN, eventDays, keptVisits, ownRowPredicate, visitsFrom, type FactContext } from './where';
 
 export type FactDimension =
   { kind: 'visit'; dimension: VisitFilterDimension } | { kind: 'page' } | { kind: 'event' } | { kind: 'prop'; key: string };
@@ -42,28 +42,28 @@ export async function getFactBreakdown(
   let sql: string;
   if (dim.kind === 'visit') {
     const col = ctx.text.exact(`v.${VISIT_COLUMN[dim.dimension]}`);
-    sql = `SELECT ${col} AS dim_value, ${TOTALS_SQL} FROM visits v WHERE ${where}
+    sql = `SELECT ${col} AS dim_value, ${TOTALS_SQL} FROM ${visitsFrom(ctx, filters)} WHERE ${where}
            GROUP BY dim_value ORDER BY visitors DESC, pageviews DESC, dim_value ASC ${limit}`;
   } else if (dim.kind === 'page') {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'page', b);
     sql = `SELECT ${ctx.text.exact('e.page')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS pageviews
-           FROM visits v ${join()} WHERE ${where} AND e.kind = 'pageview' AND ${own}
+           FROM ${visitsFrom(ctx, filters)} ${join()} WHERE ${where} AND e.kind = 'pageview' AND ${own}
            GROUP BY dim_value ORDER BY visitors DESC, pageviews DESC, dim_value ASC ${limit}`;
   } else if (dim.kind === 'event') {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'event', b);
     sql = `SELECT ${ctx.text.exact('e.name')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS events
-           FROM visits v ${join()} WHERE ${where} AND e.kind = 'event' AND ${own}
+           FROM ${visitsFrom(ctx, filters)} ${join()} WHERE ${where} AND e.kind = 'event' AND ${own}
            GROUP BY dim_value ORDER BY events DESC, visitors DESC, dim_value ASC ${limit}`;
   } else {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'prop' && s.key === dim.key, b);
     sql = `SELECT ${ctx.text.exact('p.prop_value')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS events
-           FROM visits v ${join()}
+           FROM ${visitsFrom(ctx, filters)} ${join()}
            JOIN event_props p ON p.site_id = e.site_id AND p.day = e.day AND p.event_key = e.event_key
              AND p.prop_key = ${b.add(dim.key)} AND ${ctx.text.exact('p.prop_key')} = ${b.add(dim.key)}
            WHERE ${where} AND e.kind = 'event' AND ${own}
            GROUP BY dim_value ORDER BY visitors DESC, events DESC, dim_value ASC ${limit}`;
   }
-  const rows = await selectBound(ctx.db, sql, b);
+  const rows = await selectBound(ctx, sql, b);
   return rows.map((r) => ({ ...totalsOf(r), value: str(r.dim_value) }));
 }
 
@@ -71,7 +71,7 @@ export async function getFactBreakdown(
 export async function getPropKeys(ctx: FactContext, range: LocalRange, limit: number): Promise<{ key: string; events: number }[]> {
   const b = new Binds();
   const rows = await selectBound(
-    ctx.db,
+    ctx,
     `SELECT ${ctx.text.exact('p.prop_key')} AS prop, COUNT(*) AS events FROM event_props p
      WHERE p.site_id = ${b.add(ctx.siteId)} AND p.day >= ${b.add(range.from - (range.from % DAY_MS))} AND p.day < ${b.add(range.to)}
      GROUP BY prop ORDER BY events DESC, prop ASC LIMIT ${intLiteral(limit)}`,

@@ -12,7 +12,7 @@ import type { Filters } from '../filters';
 import type { LocalRange } from '../period';
 import { localBucketSql, offsetSegments } from './local-bucket';
 import { Binds, num, selectBound, type Row } from './sql';
-import { eventDays, keptVisits, type FactContext } from './where';
+import { eventDays, keptVisits, visitsFrom, type FactContext } from './where';
 
 export interface FactTotals {
   visitors: number;
@@ -49,7 +49,11 @@ export function totalsOf(r: Row): FactTotals {
 
 export async function getFactTotals(ctx: FactContext, filters: Filters, range: LocalRange): Promise<FactTotals> {
   const b = new Binds();
-  const rows = await selectBound(ctx.db, `SELECT ${TOTALS_SQL} FROM visits v WHERE ${keptVisits(ctx, filters, range, b)}`, b);
+  const rows = await selectBound(
+    ctx,
+    `SELECT ${TOTALS_SQL} FROM ${visitsFrom(ctx, filters)} WHERE ${keptVisits(ctx, filters, range, b)}`,
+    b,
+  );
   return rows[0] === undefined ? { ...ZERO_TOTALS } : totalsOf(rows[0]);
 }
 
@@ -71,7 +75,11 @@ export async function getFactTimeseries(
           b,
         );
   const where = keptVisits(ctx, filters, range, b);
-  const rows = await selectBound(ctx.db, `SELECT ${bucket} AS bucket, ${TOTALS_SQL} FROM visits v WHERE ${where} GROUP BY bucket`, b);
+  const rows = await selectBound(
+    ctx,
+    `SELECT ${bucket} AS bucket, ${TOTALS_SQL} FROM ${visitsFrom(ctx, filters)} WHERE ${where} GROUP BY bucket`,
+    b,
+  );
   return new Map(rows.map((r) => [num(r.bucket), totalsOf(r)]));
 }
 
@@ -85,9 +93,9 @@ export async function getMatchingEvents(
   const b = new Binds();
   const where = keptVisits(ctx, filters, range, b);
   const rows = await selectBound(
-    ctx.db,
+    ctx,
     `SELECT COUNT(*) AS events, COUNT(DISTINCT v.visitor_id) AS visitors
-     FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}
+     FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}
      WHERE ${where} AND ${eventPredicate(b)}`,
     b,
   );

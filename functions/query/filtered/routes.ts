@@ -23,7 +23,7 @@ import { conversionRate, metricsOf } from './metrics';
 import { parseBreakdownDimension, takeFilters } from './params';
 import { Binds, num, selectBound } from './sql';
 import type { SummaryMetrics } from './types';
-import { createFactContext, eventDays, goalMatch, goalsOf, keptVisits, type FactContext } from './where';
+import { createFactContext, eventDays, goalMatch, goalsOf, keptVisits, visitsFrom, type FactContext } from './where';
 
 const rangeOf = (r: LocalRange) => ({ from: formatLocal(r.from), to: formatLocal(r.to) });
 const isToday = (p: { period?: string }) => p.period === 'today';
@@ -32,7 +32,7 @@ async function context(req: RouteRequest, deps: RouteDeps, siteParam: string, fi
   const access = await authorizeSite(deps.db, siteParam, req.bearer);
   // Goals are read only when a goal is asked for (filter or breakdown), so other requests cost nothing more.
   const goals: Goal[] = hasGoalFilter(filters) ? await getGoals(deps.db, access.site.id) : [];
-  return { ...access, ctx: createFactContext(deps.db, access.site, goals) };
+  return { ...access, ctx: createFactContext(deps.db, access.site, goals, deps.read) };
 }
 
 const withoutGoals = (filters: Filters): Filters => filters.filter((c) => c.subject.kind !== 'goal');
@@ -167,7 +167,7 @@ export const filteredBreakdownRoute: Route = async (req, deps) => {
   const params = parseBreakdown({ ...rest, dimension: 'page' });
   const { site, isPublicData } = await authorizeSite(deps.db, params.site, req.bearer);
   const goals = dimension.kind === 'goal' || hasGoalFilter(filters) ? await getGoals(deps.db, site.id) : [];
-  const ctx = createFactContext(deps.db, site, goals);
+  const ctx = createFactContext(deps.db, site, goals, deps.read);
   const period = resolvePeriod(params.period, deps.now(), site.timezone);
   const offset = (params.page - 1) * params.limit;
   let results: BreakdownResult[];
@@ -219,9 +219,9 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
     const b = new Binds();
     const minute = localBucketSql('e.ts', offsetSegments(site.timezone, utcFrom, utcTo), MINUTE_MS, b);
     const rows = await selectBound(
-      ctx.db,
+      ctx,
       `SELECT ${minute} AS bucket, COUNT(*) AS pageviews
-       FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind = 'pageview' AND e.ts >= ${b.add(utcFrom)} AND e.ts < ${b.add(utcTo)}
        GROUP BY bucket`,
       b,
@@ -232,9 +232,9 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
     const b = new Binds();
     const since = utcOf(end - REALTIME_VISITOR_MINUTES * MINUTE_MS);
     const rows = await selectBound(
-      ctx.db,
+      ctx,
       `SELECT COUNT(DISTINCT e.visitor_id) AS visitors
-       FROM visits v JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind IN ('pageview', 'event') AND e.ts >= ${b.add(since)} AND e.ts < ${b.add(utcTo)}`,
       b,
     );

@@ -5,6 +5,7 @@
  */
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../../lib/db';
+import type { Reader } from '../queries/reader';
 
 export class Binds {
   private n = 0;
@@ -24,8 +25,16 @@ export class Binds {
 
 export type Row = Record<string, unknown>;
 
-export async function selectBound(db: Database, sql: string, binds: Binds): Promise<Row[]> {
-  return db.sequelize.query<Row>(sql, { bind: binds.values, type: QueryTypes.SELECT });
+/** Runs one SELECT with bound values, through the time-limited reader when there is one (queries/reader.ts). */
+export type BoundSelect = (sql: string, bind: Record<string, unknown>) => Promise<Row[]>;
+
+export function boundSelectOf(db: Database, read?: Reader): BoundSelect {
+  if (read?.selectBound !== undefined) return (sql, bind) => read.selectBound!(sql, bind);
+  return (sql, bind) => db.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT });
+}
+
+export async function selectBound(ctx: { select: BoundSelect }, sql: string, binds: Binds): Promise<Row[]> {
+  return ctx.select(sql, binds.values);
 }
 
 export function num(v: unknown): number {

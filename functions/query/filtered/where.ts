@@ -10,13 +10,15 @@
  * Event conditions are semi-joins on `events` restricted to the range's days (a visit's events lie on its
  * day or the next: visits span at most two site-days), so the primary key (site_id, day, …) bounds them.
  */
-import { createTextMatch, type TextMatch } from '../../lib/db/dialect';
+import { createTextMatch, forceIndex, type TextMatch } from '../../lib/db/dialect';
+import { COUNTRY_INDEX, FILTER_INDEX } from '../../lib/db/migrations/0004-goals';
 import type { Database } from '../../lib/db';
 import { DAY_MS, fromLocalMs } from '../../lib/time';
 import type { Goal } from '../../sites/goals';
 import type { FilterCondition, FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
-import type { Binds } from './sql';
+import type { Reader } from '../queries/reader';
+import { boundSelectOf, type BoundSelect, type Binds } from './sql';
 
 /** Visit columns by dimension: a fixed map, so no request text ever becomes an identifier. */
 export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
@@ -38,14 +40,38 @@ export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
 
 export interface FactContext {
   db: Database;
+  /** Every SELECT of the filtered answers (time-limited like the rest of the API). */
+  select: BoundSelect;
+
   siteId: number;
   timezone: string;
   goals: readonly Goal[];
   text: TextMatch;
 }
 
-export function createFactContext(db: Database, site: { id: number; timezone: string }, goals: readonly Goal[]): FactContext {
-  return { db, siteId: site.id, timezone: site.timezone, goals, text: createTextMatch(db.dialect.kind) };
+export function createFactContext(
+  db: Database,
+  site: { id: number; timezone: string },
+  goals: readonly Goal[],
+  read?: Reader,
+): FactContext {
+  return {
+    db,
+    select: boundSelectOf(db, read),
+    siteId: site.id,
+    timezone: site.timezone,
+    goals,
+    text: createTextMatch(db.dialect.kind),
+  };
+}
+
+/**
+ * `visits v` with the index of the read (migration 0004): by country when a `country==` condition names the
+ * countries (a seek to them: a tenth of the range's visits for one country), else by day.
+ */
+export function visitsFrom(ctx: FactContext, filters: Filters): string {
+  const byCountry = filters.some((c) => c.subject.kind === 'visit' && c.subject.dimension === 'country' && c.operator === '==');
+  return `visits v ${forceIndex(ctx.db.dialect.kind, byCountry ? COUNTRY_INDEX : FILTER_INDEX)}`.trimEnd();
 }
 
 const dayOf = (localMs: number) => localMs - (((localMs % DAY_MS) + DAY_MS) % DAY_MS);

@@ -3,7 +3,7 @@
  * (functions/lib/db/dialect.ts limitStatementTime), so no request can keep a connection busy for long. A
  * statement that hits the limit becomes a StatementTimeoutError, which the handler answers with 503 JSON.
  */
-import { DatabaseError } from 'sequelize';
+import { DatabaseError, QueryTypes } from 'sequelize';
 import type { Database } from '../../lib/db';
 import { limitStatementTime, type SqlServer } from '../../lib/db/dialect';
 import { select, str, type Row } from './rows';
@@ -14,6 +14,8 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 export interface Reader {
   /** One bounded SELECT with named replacements. */
   select(sql: string, replacements: Record<string, unknown>): Promise<Row[]>;
+  /** The same with sequelize `bind` values (`$name`: prepared statements), as the filtered queries use. */
+  selectBound?(sql: string, bind: Record<string, unknown>): Promise<Row[]>;
 }
 
 /** A statement ran longer than the limit and the server stopped it (transient: a 503, retry or ask for less). */
@@ -51,6 +53,19 @@ export function createReader(db: Database, opts: { statementTimeoutMs: number })
       const bounded = limitStatementTime(await server, sql, opts.statementTimeoutMs);
       try {
         return await select(db, bounded, replacements);
+      } catch (e) {
+        if (isStatementTimeout(e)) throw new StatementTimeoutError(opts.statementTimeoutMs);
+        throw e;
+      }
+    },
+    async selectBound(sql, bind) {
+      server ??= serverOf(db).catch((e: unknown) => {
+        server = undefined;
+        throw e;
+      });
+      const bounded = limitStatementTime(await server, sql, opts.statementTimeoutMs);
+      try {
+        return await db.sequelize.query<Row>(bounded, { bind, type: QueryTypes.SELECT });
       } catch (e) {
         if (isStatementTimeout(e)) throw new StatementTimeoutError(opts.statementTimeoutMs);
         throw e;
