@@ -3,6 +3,7 @@ import { Umzug, SequelizeStorage } from 'umzug';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-session-entry-exit-ids';
+import * as m0003 from './migrations/0003-storage-v2';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
@@ -12,6 +13,7 @@ export interface Migration {
 export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
   { name: '0001-initial', migration: m0001 },
   { name: '0002-session-entry-exit-ids', migration: m0002 },
+  { name: '0003-storage-v2', migration: m0003 },
 ];
 
 export function createMigrator(sequelize: Sequelize) {
