@@ -63,7 +63,12 @@ describe('ground truth definitions on hand-made events', () => {
   const BOT = 'curl/8.5.0';
   const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
   let n = 0;
-  type Over = Partial<Omit<RawTraffic, 'kind'>> & { name?: string; kind?: RawTraffic['kind']; scrollDepth?: number };
+  type Over = Partial<Omit<RawTraffic, 'kind'>> & {
+    name?: string;
+    kind?: RawTraffic['kind'];
+    scrollDepth?: number;
+    props?: Record<string, string | number | boolean>;
+  };
   const ev = (ts: string, over: Over = {}): CloudEvent<RawTraffic> => {
     const { name, kind, ...rest } = over;
     const base = { site: site.hostname, url: 'https://a.example/', timestamp: ts, userAgent: UA, ip: '8.8.8.8', ...rest };
