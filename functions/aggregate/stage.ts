@@ -56,7 +56,7 @@ export async function createAggregateStage(opts: AggregateStageOptions): Promise
     db,
     async ready() {
       try {
-        await db.sequelize.query('SELECT event_key FROM processed_events LIMIT 1');
+        await db.sequelize.query('SELECT event_key FROM events LIMIT 1');
         return { ok: true };
       } catch (e) {
         return { ok: false, reason: `database: ${errorMessage(e)}` };
