@@ -72,9 +72,7 @@ describe('ground truth definitions on hand-made events', () => {
   const ev = (ts: string, over: Over = {}): CloudEvent<RawTraffic> => {
     const { name, kind, ...rest } = over;
     const base = { site: site.hostname, url: 'https://a.example/', timestamp: ts, userAgent: UA, ip: '8.8.8.8', ...rest };
-    const data = (
-      name !== undefined ? { ...base, kind: 'event', name } : { ...base, kind: kind ?? 'pageview' }
-    ) as RawTraffic;
+    const data = (name !== undefined ? { ...base, kind: 'event', name } : { ...base, kind: kind ?? 'pageview' }) as RawTraffic;
     return createRawEvent({ id: `e${String(n++).padStart(4, '0')}`, data });
   };
   const truthOf = (events: readonly CloudEvent<RawTraffic>[]) => {
@@ -123,7 +121,9 @@ describe('ground truth definitions on hand-made events', () => {
       'news.example': { visitors: 1, visits: 1, bounces: 0, durationMs: 21 * 60_000, pageviews: 2, events: 1 },
     });
     expect(s.dayDimensions['2026-03-02']!.exit_page).toEqual({});
-    expect(s.dayDimensions['2026-03-02']!.page).toEqual({ '/y': { visitors: 1, pageviews: 1, engagedMs: 0, engagedVisitors: 0, scrollDepthSum: 0 } });
+    expect(s.dayDimensions['2026-03-02']!.page).toEqual({
+      '/y': { visitors: 1, pageviews: 1, engagedMs: 0, engagedVisitors: 0, scrollDepthSum: 0 },
+    });
     expect(s.dayDimensions['2026-03-02']!.event).toEqual({ signup: { visitors: 1, events: 1 } });
     expect(s.totals.visitors).toBe(2); // one person on two days is two visitors
     const [visit] = t.visits();
@@ -164,7 +164,13 @@ describe('ground truth definitions on hand-made events', () => {
       // a tab left open for two hours, then hidden: still no new visit, no longer visit
       ev('2026-03-01T12:00:00Z', { kind: 'engagement', url: 'https://a.example/doc', engagementMs: 5_000, scrollDepth: 90 }),
       // another person who only sends an engagement report (e.g. its pageview went to another day)
-      ev('2026-03-01T12:00:00Z', { kind: 'engagement', url: 'https://a.example/doc', ip: '81.2.69.142', engagementMs: 1_000, scrollDepth: 10 }),
+      ev('2026-03-01T12:00:00Z', {
+        kind: 'engagement',
+        url: 'https://a.example/doc',
+        ip: '81.2.69.142',
+        engagementMs: 1_000,
+        scrollDepth: 10,
+      }),
     ]);
     expect(daysOf(withEngagement)).toEqual(daysOf(without));
     expect(withEngagement.visits()).toEqual(without.visits());

@@ -163,7 +163,10 @@ interface Person {
  * ARCHITECTURE.md (not imported from aggregate), as the tie-breaker of equal timestamps.
  */
 export function truthEventKey(rawSource: string, rawId: string): string {
-  return createHash('sha256').update(`${SOURCES.enrich}\n${enrichedEventId(rawSource, rawId)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${SOURCES.enrich}\n${enrichedEventId(rawSource, rawId)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** An opaque, stable key of a person on a site-local day. */
@@ -209,7 +212,10 @@ function visitDims(events: readonly Kept[]): Record<TruthVisitDimension, string>
   return out;
 }
 
-export function createGroundTruth(deps: { sites: readonly { hostname: string; timezone: string }[]; dimensionsOf: DimensionsOf }): GroundTruth {
+export function createGroundTruth(deps: {
+  sites: readonly { hostname: string; timezone: string }[];
+  dimensionsOf: DimensionsOf;
+}): GroundTruth {
   const zones = new Map(deps.sites.map((s) => [s.hostname, s.timezone]));
   const persons = new Map<string, Person>();
   /** Bot events per site, per day and per hour (they are counted, never visitors). */
@@ -308,9 +314,13 @@ export function createGroundTruth(deps: { sites: readonly { hostname: string; ti
           day: first.day,
           visitor: who,
           dims,
-          events: run.map(
-            (e): TruthEvent => ({ kind: e.kind === 'pageview' ? 'pageview' : 'event', name: e.name, path: e.dims.path, ts: e.ts, props: e.props }),
-          ),
+          events: run.map((e): TruthEvent => ({
+            kind: e.kind === 'pageview' ? 'pageview' : 'event',
+            name: e.name,
+            path: e.dims.path,
+            ts: e.ts,
+            props: e.props,
+          })),
           start: first.ts,
           end: last.ts,
         });

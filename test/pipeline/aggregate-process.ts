@@ -31,7 +31,14 @@ async function main(): Promise<void> {
     logger,
     writer: { maxBatch: o.flushSize, pruneIntervalMs: 0 },
   });
-  const consumer = await startAggregateRunner({ brokers: o.brokers, topics, aggregator: stage.aggregator, logger, groupId: o.groupId, maxBatch: o.flushSize });
+  const consumer = await startAggregateRunner({
+    brokers: o.brokers,
+    topics,
+    aggregator: stage.aggregator,
+    logger,
+    groupId: o.groupId,
+    maxBatch: o.flushSize,
+  });
   process.stdout.write('aggregate runner consuming\n');
   process.once('SIGTERM', () => {
     void consumer

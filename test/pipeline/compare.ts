@@ -215,10 +215,20 @@ export async function compareThroughApi(api: ApiTarget, truth: GroundTruthJson, 
   const breakdown = async (site: string, query: string, dimension: Dimension): Promise<Map<string, BreakdownResult> | undefined> => {
     const values = new Map<string, BreakdownResult>();
     for (let page = 1; page < 10_000; page++) {
-      const r = await get<BreakdownResponse>(site, `/api/v1/stats/breakdown?${query}&dimension=${dimension}&limit=${pageSize}&page=${page}`);
+      const r = await get<BreakdownResponse>(
+        site,
+        `/api/v1/stats/breakdown?${query}&dimension=${dimension}&limit=${pageSize}&page=${page}`,
+      );
       if (r === undefined) return undefined;
       for (const row of r.results) {
-        if (values.has(row.value)) out.push({ site, scope: `${query} ${dimension} ${JSON.stringify(row.value)} on two pages`, metric: 'rows', expected: 1, actual: 2 });
+        if (values.has(row.value))
+          out.push({
+            site,
+            scope: `${query} ${dimension} ${JSON.stringify(row.value)} on two pages`,
+            metric: 'rows',
+            expected: 1,
+            actual: 2,
+          });
         values.set(row.value, row);
       }
       if (!r.has_more) break;

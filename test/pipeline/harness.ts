@@ -481,7 +481,13 @@ export function spawnAggregateRunner(opts: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const collect = (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== ''));
+  const collect = (d: Buffer) =>
+    output.push(
+      ...d
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const gone = () => child.exitCode !== null || child.signalCode !== null;

@@ -45,7 +45,12 @@ describeWithServices('two aggregate runners in parallel, one SIGKILLed mid-run a
   const aggregateGroup = () => `${services().topicPrefix}.parallel-aggregate`;
   const spawnRunner = () => {
     const s = services();
-    const r = spawnAggregateRunner({ brokers: s.brokers, databaseUrl: s.databaseUrl, topicPrefix: s.topicPrefix, groupId: aggregateGroup() });
+    const r = spawnAggregateRunner({
+      brokers: s.brokers,
+      databaseUrl: s.databaseUrl,
+      topicPrefix: s.topicPrefix,
+      groupId: aggregateGroup(),
+    });
     runners.push(r);
     return r;
   };
@@ -84,8 +89,11 @@ describeWithServices('two aggregate runners in parallel, one SIGKILLed mid-run a
     const fed = produceRaw({ brokers: s.brokers, topic: s.topics.raw, items: workload.recording(), truth: workload.truth, rate: RATE });
 
     // let both runners store part of the stream, then kill one in the middle of it and start it again
-    await new Promise((r) => setTimeout(r, (COUNT / RATE) * 400));
-    const storedBefore = await countEvents(db);
+    let storedBefore = 0;
+    for (let i = 0; (storedBefore = await countEvents(db)) < COUNT * 0.2; i++) {
+      if (i > 600) throw new Error(`only ${storedBefore} events stored after 5 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     await a.kill();
     await new Promise((r) => setTimeout(r, 1500));
     const again = spawnRunner();
