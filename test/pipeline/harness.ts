@@ -433,6 +433,8 @@ export async function startKafkaSourceBridge(opts: {
           while (next < part.length) {
             const m = part[next++]!;
             await deliver(m, `${batch.topic}/${batch.partition}@${m.offset}`);
+            // kafkajs sends one only when the heartbeat interval has passed: slow answers never outlive the session
+            await heartbeat();
           }
         };
         await Promise.all(Array.from({ length: opts.concurrency }, worker));
