@@ -387,7 +387,8 @@ export async function startKafkaSourceBridge(opts: {
 }): Promise<{ stats: BridgeStats; stop(): Promise<void> }> {
   const stats: BridgeStats = { posted: 0, retried: 0, byStatus: {}, deadLettered: [] };
   const kafka = new Kafka({ clientId: 'wtm-kafkasource', brokers: [...opts.brokers], logLevel: logLevel.ERROR });
-  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 200 });
+  // a long session: on a loaded machine one slice of slow answers must not cost a rebalance (and a redelivery)
+  const consumer = kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 200, sessionTimeout: 120_000, rebalanceTimeout: 120_000 });
   const deliver = async (m: KafkaMessage, where: string): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       let status = 0;

@@ -111,7 +111,9 @@ describeWithServices('pipeline over HTTP as Knative delivers it (enrich and aggr
       timeoutMs: 480_000,
       progress: () => `bridges ${JSON.stringify(bridges.map((b) => ({ ...b.stats, deadLettered: b.stats.deadLettered.length })))}`,
     });
-    process.stderr.write(`knative path: ${COUNT} events + ${workload.malformed.length} malformed in ${Date.now() - started} ms\n`);
+    process.stderr.write(
+      `knative path: ${COUNT} events + ${workload.malformed.length} malformed in ${Date.now() - started} ms; bridges ${JSON.stringify(bridges.map((b) => ({ ...b.stats, deadLettered: b.stats.deadLettered.length })))}\n`,
+    );
 
     const mismatches = await compareWithTruth(db, workload.truth.toJSON());
     if (mismatches.length > 0) throw new Error(`${formatMismatches(mismatches)}\nworkload: ${workload.describe()}`);
