@@ -4,7 +4,8 @@
  *   - enrich's core in process (Kafka record → decode + zod → steps → enriched event → Kafka record), with
  *     the named steps timed one by one by re-running them alone: UA parse, isbot, GeoIP, visitor hash;
  *   - the aggregate stage on MariaDB (aggregator → writer, flushes of 5000), every SQL statement timed by
- *     kind (dedupe read/insert, session read/write, rollup upsert, sketch read/write) plus the commit.
+ *     table and kind (events: dedupe read, visitor-day read, insert; visits read/write; event_props; rollup
+ *     upserts; total sketches read/write) plus the commit.
  * Baselines: enrich against JSON.parse + JSON.stringify of the same records; aggregate against one
  * plain multi-row INSERT of the same events into a one-row-per-event table, both in the same run.
  *
@@ -145,7 +146,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
 
     // baseline: the same events as plain rows, one multi-row INSERT per 500
     await db.sequelize.query(
-      'CREATE TABLE bench_plain (event_key CHAR(32) PRIMARY KEY, site VARCHAR(255), ts BIGINT, visitor_id CHAR(16), session_id VARCHAR(128), path VARCHAR(512))',
+      'CREATE TABLE bench_plain (event_key CHAR(32) PRIMARY KEY, site VARCHAR(255), ts BIGINT, visitor_id CHAR(16), prev_visitor_id CHAR(16), path VARCHAR(512))',
     );
     t = performance.now();
     for (let i = 0; i < enriched.length; i += 5000) {
@@ -153,7 +154,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
         site: string;
         timestamp: string;
         visitorId: string;
-        sessionId: string;
+        prevVisitorId: string;
         path: string;
       }>[];
       await db.sequelize.transaction(async (tx) => {
@@ -166,7 +167,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
               e.data.site,
               Date.parse(e.data.timestamp),
               e.data.visitorId,
-              e.data.sessionId,
+              e.data.prevVisitorId,
               e.data.path,
             ]),
           });

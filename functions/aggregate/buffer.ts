@@ -2,12 +2,16 @@
  * Buffering with group commit (DESIGN §9 "Hot path"; Plausible's write_buffer flushes on size, interval
  * and shutdown). One flush runs at a time. While it runs, whatever arrives waits; as soon as it finishes
  * the next flush starts with everything that arrived meanwhile (up to `maxBatch`), so one-event HTTP
- * requests batch themselves under load. From idle, a flush starts once `maxBatch` items are buffered or
- * the oldest has waited `intervalMs` (the Kafka runner's partitions then share a flush).
+ * requests batch themselves under load. From idle, a flush starts once `maxBatch` items are buffered, or
+ * arrivals pause for `quietMs` (a burst is over: the Kafka runner's partitions' sub-batches, or the
+ * requests a batch of answers set off; when `quietMs` is set), or at the latest when the oldest has waited
+ * `intervalMs`.
  */
 export interface BufferOptions<T> {
   maxBatch: number;
   intervalMs: number;
+  /** From idle: start once nothing arrived for this long (default: off). */
+  quietMs?: number | undefined;
   /** Writes one batch; the adds in it resolve or reject with it. */
   flush(items: T[]): Promise<void>;
 }
@@ -31,6 +35,7 @@ export function createGroupCommitBuffer<T>(opts: BufferOptions<T>): GroupCommitB
   let pending: Pending<T>[] = [];
   let buffered = 0;
   let timer: NodeJS.Timeout | undefined;
+  let quiet: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
   /** The next batch: whole adds, at most maxBatch items unless one add alone is larger. */
@@ -58,7 +63,9 @@ export function createGroupCommitBuffer<T>(opts: BufferOptions<T>): GroupCommitB
 
   function start(): Promise<void> {
     if (timer !== undefined) clearTimeout(timer);
+    if (quiet !== undefined) clearTimeout(quiet);
     timer = undefined;
+    quiet = undefined;
     running ??= loop().finally(() => {
       running = undefined;
       // an add that arrived while the last batch was settling
@@ -69,8 +76,14 @@ export function createGroupCommitBuffer<T>(opts: BufferOptions<T>): GroupCommitB
 
   function schedule(): void {
     if (running !== undefined) return; // the running loop takes it as soon as the current flush ends
-    if (buffered >= opts.maxBatch) void start();
-    else timer ??= setTimeout(() => void start(), opts.intervalMs);
+    if (buffered >= opts.maxBatch) {
+      void start();
+      return;
+    }
+    timer ??= setTimeout(() => void start(), opts.intervalMs);
+    if (opts.quietMs === undefined) return;
+    if (quiet !== undefined) clearTimeout(quiet);
+    quiet = setTimeout(() => void start(), opts.quietMs);
   }
 
   return {

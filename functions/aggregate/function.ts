@@ -19,7 +19,11 @@ export const createFunction: FunctionFactory = async (env) => {
     logger,
     siteCacheTtlMs: config.siteCacheTtlMs,
     migrate: config.databaseUrl.startsWith('sqlite:'),
-    writer: { maxBatch: config.flushSize, flushIntervalMs: config.flushIntervalMs, factRetentionDays: config.factRetentionDays },
+    writer: {
+      maxBatch: config.flushSize,
+      flushIntervalMs: config.flushIntervalMs,
+      factRetentionDays: config.factRetentionDays,
+    },
   });
   return {
     handle: createAggregateHttpHandler({ aggregator: stage.aggregator, logger }),

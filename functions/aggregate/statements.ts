@@ -123,15 +123,28 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
   const select = <R extends object>(sql: string, replacements: unknown[]) =>
     sequelize.query<R>(sql, { replacements, transaction: t, type: QueryTypes.SELECT });
 
+  /**
+   * Rows whose `columns` hold one of a site's ids: one statement per CHUNK ids over all sites,
+   * `(site_id = ? AND c IN (…)) OR …` (index ranges per site and column; an index-merge union across columns).
+   */
   async function byIds<R extends object>(
     ids: ReadonlyMap<number, ReadonlySet<string>>,
-    sql: (n: number) => string,
-    extra: (part: string[]) => unknown[] = () => [],
+    select0: string,
+    columns: readonly string[],
   ): Promise<R[]> {
+    const pairs: [number, string][] = [];
+    for (const siteId of [...ids.keys()].sort((a, b) => a - b)) for (const id of [...ids.get(siteId)!].sort()) pairs.push([siteId, id]);
     const out: R[] = [];
-    for (const siteId of [...ids.keys()].sort((a, b) => a - b)) {
-      for (const part of chunks([...ids.get(siteId)!].sort()))
-        out.push(...(await select<R>(sql(part.length), [siteId, ...part, ...extra(part)])));
+    for (const part of chunks(pairs)) {
+      const where: string[] = [];
+      const replacements: unknown[] = [];
+      for (const [siteId, list] of bySite(part, (p) => p[0])) {
+        for (const c of columns) {
+          where.push(`(site_id = ? AND ${c} IN (${inList(list.length)}))`);
+          replacements.push(siteId, ...list.map((p) => p[1]));
+        }
+      }
+      out.push(...(await select<R>(`${select0} WHERE ${where.join(' OR ')}${dialect.forUpdate}`, replacements)));
     }
     return out;
   }
@@ -177,16 +190,9 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     async loadVisitsByIds(ids, alsoPrev) {
       const rows = await byIds<Record<string, unknown>>(
         ids,
-        (n) => `SELECT ${VISIT_SELECT} FROM visits WHERE site_id = ? AND visitor_id IN (${inList(n)})${dialect.forUpdate}`,
+        `SELECT ${VISIT_SELECT} FROM visits`,
+        alsoPrev ? ['visitor_id', 'prev_visitor_id'] : ['visitor_id'],
       );
-      if (alsoPrev) {
-        rows.push(
-          ...(await byIds<Record<string, unknown>>(
-            ids,
-            (n) => `SELECT ${VISIT_SELECT} FROM visits WHERE site_id = ? AND prev_visitor_id IN (${inList(n)})${dialect.forUpdate}`,
-          )),
-        );
-      }
       const unique = new Map<string, Visit>();
       for (const r of rows) {
         const v = fromVisitRow(r);
@@ -209,11 +215,9 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
         page: string;
         engaged_ms: number | string;
         scroll_depth: number | string | null;
-      }>(
-        ids,
-        (n) =>
-          `SELECT site_id, day, event_key, ts, visit_key, visitor_id, kind, bot, name, page, engaged_ms, scroll_depth FROM events WHERE site_id = ? AND visitor_id IN (${inList(n)})${dialect.forUpdate}`,
-      );
+      }>(ids, 'SELECT site_id, day, event_key, ts, visit_key, visitor_id, kind, bot, name, page, engaged_ms, scroll_depth FROM events', [
+        'visitor_id',
+      ]);
       return rows.map((r) => ({
         siteId: Number(r.site_id),
         day: Number(r.day),

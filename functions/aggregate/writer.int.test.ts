@@ -29,6 +29,10 @@ jest.setTimeout(300_000);
 function writerSuite(url: () => string) {
   const events = buildEvents({ seed: 7, sessions: 1500 });
   const want = oracle(events, (e) => eventKey(e.attributes));
+  // the writers' clock 48 h − 2 min after the oldest event, so every minute row is inside the 48 h kept
+  const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
+  const oldest = Math.min(...events.map((e) => Date.parse(e.data.timestamp)));
+  const now = () => oldest + 48 * 3_600_000 - 120_000;
   let dbs: Database[] = [];
   let resolved: ResolvedEvent[] = [];
   let hostname = new Map<number, string>();
@@ -68,8 +72,26 @@ function writerSuite(url: () => string) {
     resolved = events.map((event) => ({ event, site: sites.get(event.data.site)! }));
     const deliveries = randomBatches(shuffle([...resolved, ...resolved], random), random, 400);
     const writers = [
-      createWriter({ db: a, logger: silentLogger, maxBatch: 700, flushIntervalMs: 20, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
-      createWriter({ db: b, logger: silentLogger, maxBatch: 500, flushIntervalMs: 5, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
+      createWriter({
+        db: a,
+        logger: silentLogger,
+        maxBatch: 700,
+        flushIntervalMs: 20,
+        retryDelayMs: 20,
+        attempts: 30,
+        pruneIntervalMs: 0,
+        now,
+      }),
+      createWriter({
+        db: b,
+        logger: silentLogger,
+        maxBatch: 500,
+        flushIntervalMs: 5,
+        retryDelayMs: 20,
+        attempts: 30,
+        pruneIntervalMs: 0,
+        now,
+      }),
     ];
     await Promise.all(deliveries.map((batch, i) => writers[i % 2]!.add(batch)));
     await Promise.all(writers.map((w) => w.close()));
@@ -143,7 +165,6 @@ function writerSuite(url: () => string) {
 
   it('prunes facts, the legacy dedupe table and minutes past retention in one call with the default settings', async () => {
     const [a] = dbs as [Database];
-    const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
     const factRows = await count('events');
     expect(factRows).toBeGreaterThan(DEFAULT_PRUNE_CHUNK); // more than one chunk of the default size
     const dayRows = await count('rollups', "grain = 'd'");
@@ -163,12 +184,12 @@ function writerSuite(url: () => string) {
 
   it('keeps what is within retention', async () => {
     const [a] = dbs as [Database];
-    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0 });
+    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, now });
     await w.add(resolved.slice(0, 50));
     await w.close();
-    const oldest = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));
+    const first = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));
     // 8 site-days kept: the oldest event's day is 7 days back, so it stays
-    const p = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, factRetentionDays: 8, now: () => oldest + 7 * DAY_MS });
+    const p = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, factRetentionDays: 8, now: () => first + 7 * DAY_MS });
     const r = await p.prune();
     await p.close();
     expect(r.events).toBe(0);
