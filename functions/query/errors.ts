@@ -4,7 +4,7 @@
  * carries a stack, SQL or a parameter value.
  */
 export type ApiErrorCode =
-    | 'invalid_parameter'
+  | 'invalid_parameter'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

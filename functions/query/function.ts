@@ -11,7 +11,10 @@ export async function openQuery(config: QueryConfig, logger: Logger): Promise<{ 
   const db = createDatabase({ url: config.databaseUrl });
   // The schema is owned by migrations; applying pending ones here makes the embedded SQLite default usable.
   await db.migrate();
-  return { handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot, statementTimeoutMs: config.statementTimeoutMs }), close: () => db.close() };
+  return {
+    handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot, statementTimeoutMs: config.statementTimeoutMs }),
+    close: () => db.close(),
+  };
 }
 
 export const createFunction: FunctionFactory = async (env) => {

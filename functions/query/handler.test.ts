@@ -9,12 +9,14 @@ import { createDatabase, type Database } from '../lib/db';
 import { DAY_MS, bucketOf, toLocalMs } from '../lib/time';
 import { createQueryHandler, type PlainResponse, type QueryHandler } from './handler';
 import { parseCorsOrigins } from './http-policy';
-import { makeVisits, seedSite, seedToken } from './testing/seed';
+import { resolvePeriod } from './period';
+import { expectedBreakdown, makeVisits, seedSite, seedToken, type Visit } from './testing/seed';
 
 const NOW = Date.parse('2026-03-10T20:17:30Z');
 let db: Database;
 let handler: QueryHandler;
 let webRoot: string;
+let recent: Visit[];
 
 beforeAll(async () => {
   db = createDatabase({ url: 'sqlite::memory:' });
@@ -25,6 +27,8 @@ beforeAll(async () => {
   await seedSite(db, { hostname: 'pub.example', timezone: 'Asia/Kolkata', isPublic: true, visits });
   const priv = await seedSite(db, { hostname: 'priv.example', timezone: 'UTC', isPublic: false, visits: [] });
   await seedToken(db, priv.id, 'secret-token-123');
+  recent = makeVisits('facts.example', today - DAY_MS, 2, 12, 7);
+  await seedSite(db, { hostname: 'facts.example', timezone: 'Asia/Kolkata', isPublic: true, visits: recent });
   webRoot = mkdtempSync(join(tmpdir(), 'wtm-web-'));
   mkdirSync(join(webRoot, 'demo'));
   writeFileSync(join(webRoot, 'demo', 'index.html'), '<!doctype html><title>demo</title>');
@@ -205,6 +209,46 @@ describe('timeseries shaping', () => {
     expect(empty.every((b) => b.pageviews === 0 && b.bounce_rate === 0)).toBe(true);
     expect(buckets[2]!.pageviews).toBeGreaterThan(0);
     expect(Object.keys(buckets[0]!)).toEqual(['t', 'pageviews', 'bounce_rate']);
+  });
+});
+
+describe('24h breakdowns from the facts (SQLite)', () => {
+  it.each(['page', 'source', 'country', 'exit_page', 'event'] as const)('%s equals the seeded visits exactly', async (dimension) => {
+    const p = resolvePeriod({ period: '24h' }, NOW, 'Asia/Kolkata').current;
+    const expected = expectedBreakdown(recent, dimension, p.from, p.to);
+    const r = body(await call(`/api/v1/stats/breakdown?site=facts.example&period=24h&dimension=${dimension}&limit=1000`));
+    const results = r.results as Record<string, number | string | null>[];
+    expect(results.length).toBe(expected.size);
+    expect(results.length).toBeGreaterThan(0);
+    for (const x of results) {
+      const e = expected.get(x.value === '(none)' ? '' : String(x.value))!;
+      const main = dimension === 'event' ? e.events : e.pageviews;
+      expect([x.value, x.visitors, dimension === 'event' ? x.events : x.pageviews]).toEqual([x.value, e.visitors.size, main]);
+    }
+    const visitors = results.map((x) => Number(x.visitors));
+    expect([...visitors].sort((a, b) => b - a)).toEqual(visitors);
+  });
+});
+
+describe('month rows (SQLite)', () => {
+  it('12mo breakdowns answer the same from month rows as from day rows', async () => {
+    const today = bucketOf(toLocalMs(NOW, 'Asia/Kolkata'), 'd');
+    await seedSite(db, {
+      hostname: 'months.example',
+      timezone: 'Asia/Kolkata',
+      isPublic: true,
+      visits: makeVisits('months.example', today - 70 * DAY_MS, 71, 3, 9),
+    });
+    const fromDays = createQueryHandler({ db, now: () => NOW, monthRollups: false });
+    for (const dimension of ['page', 'country', 'event']) {
+      const url = `/api/v1/stats/breakdown?site=months.example&period=12mo&dimension=${dimension}&limit=1000`;
+      const truth = String((await fromDays.handle({ method: 'GET', url, headers: {} })).body);
+      expect(String((await call(url)).body)).toBe(truth);
+      await handler.settled();
+      expect(String((await call(url)).body)).toBe(truth);
+    }
+    const [rows] = await db.sequelize.query("SELECT COUNT(*) AS n FROM rollups WHERE grain IN ('c', 'w') AND dimension = 'page'");
+    expect(Number((rows as { n: unknown }[])[0]!.n)).toBeGreaterThan(0);
   });
 });
 

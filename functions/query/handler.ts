@@ -13,8 +13,9 @@ import { readBearer } from './access';
 import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
 import { openApiDocument } from './openapi';
+import { createMonthRollups } from './month-rollups';
 import { parseQueryString } from './params';
-import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader } from './queries/reader';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader, type Reader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
 import { breakdownRoute } from './routes/breakdown';
 import { realtimeRoute } from './routes/realtime';
@@ -49,6 +50,10 @@ export interface QueryHandlerDeps {
   now?: () => number;
   /** Longest a stats statement may run (WTM_QUERY_TIMEOUT_MS); default DEFAULT_STATEMENT_TIMEOUT_MS. */
   statementTimeoutMs?: number;
+  /** The stats reader; default: createReader over `db` with `statementTimeoutMs`. */
+  read?: Reader;
+  /** Read and keep month rows for long ranges (default true; false reads day rows only). */
+  monthRollups?: boolean;
 }
 
 export interface QueryHandler {
@@ -56,6 +61,8 @@ export interface QueryHandler {
   /** node:http / express adapter over `handle`. */
   listener(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse): Promise<void>;
   ready(): Promise<Readiness>;
+  /** Resolves when background month compactions have finished (tests, bench). */
+  settled(): Promise<void>;
 }
 
 /** The API routes; every one is documented in openapi.ts (a test checks both ways). */
@@ -100,12 +107,9 @@ function errorAnswer(e: ApiError): Answer {
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? silentLogger;
   const cors = deps.cors ?? parseCorsOrigins('');
-  const routeDeps: RouteDeps = {
-    db: deps.db,
-    read: createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }),
-    visitors: deps.visitors ?? hllVisitorCounter,
-    now: deps.now ?? Date.now,
-  };
+  const read = deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
+  const months = createMonthRollups({ db: deps.db, read, logger, enabled: deps.monthRollups });
+  const routeDeps: RouteDeps = { db: deps.db, read, months, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 
@@ -183,7 +187,9 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         else if (e instanceof StatementTimeoutError) {
           // Transient for the client (the same question may pass when the server is less busy), never a hang.
           logger.warn({ route: path, limitMs: e.limitMs }, 'statement timeout');
-          a = errorAnswer(new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`));
+          a = errorAnswer(
+            new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`),
+          );
         } else if (e instanceof ConnectionError) {
           logger.error({ route, err: errorMessage(e) }, 'database unavailable');
           a = errorAnswer(new ApiError(503, 'unavailable', 'the database is not answering; retry shortly'));
@@ -219,6 +225,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   return {
     handle,
     ready,
+    settled: () => months.settled(),
     async listener(req, res) {
       const r = await handle({ method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', headers: req.headers });
       res.writeHead(r.status, r.headers);

@@ -73,6 +73,10 @@ const calls: [string, Record<string, string>, number][] = [
   ['/api/v1/stats/breakdown?site=pub.example&dimension=page', {}, 200],
   ['/api/v1/stats/breakdown?site=pub.example&dimension=source&limit=2', {}, 200],
   ['/api/v1/stats/breakdown?site=pub.example&dimension=event', {}, 200],
+  // 24h cuts through two days: read from the facts, same document
+  ['/api/v1/stats/breakdown?site=pub.example&dimension=page&period=24h', {}, 200],
+  ['/api/v1/stats/breakdown?site=pub.example&dimension=country&period=24h', {}, 200],
+  ['/api/v1/stats/breakdown?site=pub.example&dimension=event&period=24h', {}, 200],
   ['/api/v1/stats/breakdown?site=pub.example&dimension=nope', {}, 400],
   ['/api/v1/stats/realtime?site=pub.example', {}, 200],
   [OPENAPI_PATH, {}, 200],

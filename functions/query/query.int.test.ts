@@ -1,13 +1,15 @@
 /**
- * The stats API against real MariaDB/MySQL: rollups and sketches seeded straight into the schema
- * (testing/seed.ts), every endpoint compared with the figures computed from the seeded visits, for
- * sites in Asia/Kolkata (+05:30, public) and America/New_York (DST, private).
+ * The stats API against real MariaDB/MySQL on storage v2: rollups (exact visitors), totals-only hour/minute
+ * sketches and the facts seeded straight into the schema (testing/seed.ts), every endpoint compared with the
+ * figures computed from the seeded visits, for sites in Asia/Kolkata (+05:30, public) and America/New_York
+ * (DST, private). Whole days are exact, visitors included; only site-total visitors of `24h` come from sketches.
  */
 import { createHash } from 'node:crypto';
 import { describeWithServices } from '../../test/services';
 import { createDatabase, type Database } from '../lib/db';
 import { DAY_MS, HOUR_MS, MINUTE_MS, bucketOf, toLocalMs } from '../lib/time';
 import { createQueryHandler, type QueryHandler } from './handler';
+import { createReader, StatementTimeoutError, type Reader } from './queries/reader';
 import { resolvePeriod, type PeriodInput } from './period';
 import { expectedBreakdown, expectedTotals, makeVisits, seedSite, seedToken, type SeedSite, type Visit } from './testing/seed';
 
@@ -33,6 +35,8 @@ function recentVisits(hostname: string, timezone: string): Visit[] {
 describeWithServices('query API on MySQL', ['mysql'], (services) => {
   let db: Database;
   let handler: QueryHandler;
+  /** Every statement the database ran, for the "reads no sketch" checks. */
+  const statements: string[] = [];
   let pub: SeedSite;
   let priv: SeedSite;
 
@@ -50,7 +54,7 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
   };
 
   beforeAll(async () => {
-    db = createDatabase({ url: services().databaseUrl });
+    db = createDatabase({ url: services().databaseUrl, logging: (sql) => void statements.push(sql) });
     await db.migrate();
     for (const [hostname, timezone, isPublic] of [
       ['pub.example', 'Asia/Kolkata', true],
@@ -107,7 +111,9 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
         });
         expect(m.bounce_rate).toBe(Math.round((1000 * e.bounces) / e.visits) / 10);
         expect(m.visit_duration).toBe(Math.round(e.durationMs / e.visits / 1000));
-        near(m.visitors, e.visitors);
+        // Whole days sum their days' exact visitors; only 24h (cuts two days) merges hour sketches.
+        if (range.grain === 'd') expect(m.visitors).toBe(e.visitors);
+        else near(m.visitors, e.visitors);
       }
     });
 
@@ -124,20 +130,23 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
       for (const b of buckets) {
         const from = Date.parse(`${b.t}Z`);
         const e = expectedTotals(site().visits, site().bots, from, from + step);
-        expect([b.t, b.pageviews, b.visits]).toEqual([b.t, e.pageviews, e.visits]);
-        near(b.visitors, e.visitors);
+        // Each bucket's visitors are its rollup row's exact count (hour rows included).
+        expect([b.t, b.pageviews, b.visits, b.visitors]).toEqual([b.t, e.pageviews, e.visits, e.visitors]);
       }
     });
 
-    // 30d reads daily rows, 24h hourly ones (the sketches are looked up per bucket and value).
+    // Whole days read the day rollups; 24h cuts through two days and reads the facts. Both are exact.
     it.each([
       ['page', '30d'],
       ['source', '30d'],
       ['event', '30d'],
       ['country', '30d'],
+      ['exit_page', '12mo'],
       ['page', '24h'],
       ['source', '24h'],
-    ] as const)('breakdown by %s over %s pages through the seeded values', async (dimension, period) => {
+      ['entry_page', '24h'],
+      ['event', '24h'],
+    ] as const)('breakdown by %s over %s pages through the seeded values, ranked by exact visitors', async (dimension, period) => {
       const p = resolvePeriod({ period }, NOW, site().timezone).current;
       const expected = expectedBreakdown(site().visits, dimension, p.from, p.to);
       const seen = new Map<string, Record<string, unknown>>();
@@ -150,7 +159,11 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
         const results = r.json?.results as Record<string, unknown>[];
         const visitors = results.map((x) => x.visitors as number);
         expect([...visitors].sort((a, b) => b - a)).toEqual(visitors);
-        for (const x of results) seen.set(String(x.value), x);
+        for (const x of results) {
+          // Pages never overlap: the SQL order is total.
+          expect(seen.has(String(x.value))).toBe(false);
+          seen.set(String(x.value), x);
+        }
         if (r.json?.has_more !== true) break;
         expect(results).toHaveLength(2);
       }
@@ -158,10 +171,20 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
       for (const [value, e] of expected) {
         const got = seen.get(value === '' ? '(none)' : value)!;
         expect(got).toBeDefined();
-        near(got.visitors, e.visitors.size);
-        if (dimension === 'page') expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, null, null]);
-        else if (dimension === 'event') expect([got.events, got.pageviews, got.bounce_rate]).toEqual([e.events, null, null]);
-        else expect([got.pageviews, got.visits, got.events]).toEqual([e.pageviews, e.visits, null]);
+        expect([value, got.visitors]).toEqual([value, e.visitors.size]);
+        const engaged = e.engaged.size;
+        const depthSum = [...e.engaged.values()].reduce((a, b) => a + b, 0);
+        if (dimension === 'page') {
+          expect([got.pageviews, got.visits, got.events, got.time_on_page, got.scroll_depth]).toEqual([
+            e.pageviews,
+            null,
+            null,
+            engaged === 0 ? null : Math.round(e.engagedMs / engaged / 1000),
+            engaged === 0 ? null : Math.round(depthSum / engaged),
+          ]);
+        } else if (dimension === 'event') {
+          expect([got.events, got.pageviews, got.bounce_rate, got.time_on_page]).toEqual([e.events, null, null, null]);
+        } else expect([got.pageviews, got.visits, got.events, got.scroll_depth]).toEqual([e.pageviews, e.visits, null, null]);
       }
     });
 
@@ -177,6 +200,127 @@ describeWithServices('query API on MySQL', ['mysql'], (services) => {
         expect([m.t, m.pageviews]).toEqual([m.t, expectedTotals(site().visits, [], from, from + MINUTE_MS).pageviews]);
       }
       expect(perMinute.reduce((a, m) => a + m.pageviews, 0)).toBe(expectedTotals(site().visits, [], end - 30 * MINUTE_MS, end).pageviews);
+    });
+  });
+
+  describe('storage v2 reads', () => {
+    const site = () => pub;
+    const whileCounting = async (f: () => Promise<unknown>) => {
+      statements.length = 0;
+      await f();
+      return [...statements];
+    };
+
+    it.each(['90d', '12mo', '30d', 'today'])(
+      'the dashboard over %s reads no sketch and no fact: whole days sum day rows',
+      async (period) => {
+        const urls = [
+          `/api/v1/stats/summary?site=${site().hostname}&period=${period}`,
+          `/api/v1/stats/timeseries?site=${site().hostname}&period=${period}&metrics=visitors,pageviews`,
+          ...['page', 'source', 'country', 'entry_page', 'exit_page', 'event'].map(
+            (d) => `/api/v1/stats/breakdown?site=${site().hostname}&period=${period}&dimension=${d}&limit=1000`,
+          ),
+        ];
+        for (const url of urls) {
+          const sql = await whileCounting(async () => expect((await get(url)).status).toBe(200));
+          await handler.settled(); // month compaction runs in the background: keep its statements out of the next count
+          const stats = sql.filter(
+            (s) => /\b(rollups|visitor_sketches|visits|events)\b/.test(s) && /^Executing \(default\): (SET STATEMENT|SELECT)/.test(s),
+          );
+          expect([url, stats.some((s) => s.includes('visitor_sketches'))]).toEqual([url, false]);
+          expect([url, stats.some((s) => /FROM (visits|events)\b/.test(s))]).toEqual([url, false]);
+          // At most two statements per request (breakdowns of ranges with closed weeks/months: which period rows are
+          // current, then GROUP BY + LIMIT), nothing per value or per day.
+          const months = url.includes('breakdown') && period !== 'today';
+          expect([url, stats.length]).toEqual([url, months ? 2 : 1]);
+        }
+      },
+    );
+
+    it('12mo breakdowns read month rows once compacted, with the same answers, and fall back to days after a late event', async () => {
+      const url = (d: string) => `/api/v1/stats/breakdown?site=${site().hostname}&period=12mo&dimension=${d}&limit=1000`;
+      const dims = ['page', 'source', 'exit_page', 'event'];
+      const fromDays = createQueryHandler({ db, now: () => NOW, monthRollups: false });
+      const truth = async () =>
+        Promise.all(dims.map(async (d) => String((await fromDays.handle({ method: 'GET', url: url(d), headers: {} })).body)));
+      const body = async (d: string) => String((await handler.handle({ method: 'GET', url: url(d), headers: {} })).body);
+      const before = await truth();
+      for (const d of dims) await body(d);
+      await handler.settled();
+      const sql = await whileCounting(async () => {
+        for (const [i, d] of dims.entries()) expect([d, await body(d)]).toEqual([d, before[i]]);
+      });
+      expect(sql.some((s) => s.includes("grain = 'c' AND bucket IN"))).toBe(true);
+      const [stored] = await db.sequelize.query("SELECT COUNT(*) AS n FROM rollups WHERE site_id = ? AND grain = 'c' AND dimension = ''", {
+        replacements: [site().id],
+      });
+      expect(Number((stored as { n: unknown }[])[0]!.n)).toBeGreaterThan(0);
+      // A late pageview on a February day: the day rows change, the February month row is stale until compacted again.
+      const late = (sign: '+' | '-') =>
+        db.sequelize.query(
+          `UPDATE rollups SET pageviews = pageviews ${sign} 1, visitors = visitors ${sign} 1
+           WHERE site_id = ? AND grain = 'd' AND bucket = ? AND (dimension = '' OR (dimension = 'page' AND value = '/'))`,
+          { replacements: [site().id, Date.UTC(2026, 1, 14)] },
+        );
+      await late('+');
+      const after = await truth();
+      expect(after[0]).not.toEqual(before[0]);
+      for (const [i, d] of dims.entries()) expect([d, await body(d)]).toEqual([d, after[i]]);
+      await handler.settled();
+      for (const [i, d] of dims.entries()) expect([d, await body(d)]).toEqual([d, after[i]]);
+      await late('-');
+    });
+
+    it('24h reads hour sketches for site-total visitors and the facts for breakdowns, never per-value sketches', async () => {
+      const summary = await whileCounting(() => get(`/api/v1/stats/summary?site=${site().hostname}&period=24h`));
+      expect(summary.filter((s) => s.includes('visitor_sketches')).every((s) => s.includes("dimension = ''"))).toBe(true);
+      const breakdown = await whileCounting(() => get(`/api/v1/stats/breakdown?site=${site().hostname}&period=24h&dimension=page`));
+      expect(breakdown.some((s) => s.includes('visitor_sketches'))).toBe(false);
+      expect(breakdown.some((s) => /FROM events\b/.test(s))).toBe(true);
+    });
+
+    it('a range of whole days answers the sum of its days, visitors included', async () => {
+      const days = ['2026-02-24', '2026-02-25', '2026-02-26', '2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02'];
+      const summary = async (from: string, to: string) =>
+        (await get(`/api/v1/stats/summary?site=${site().hostname}&from=${from}&to=${to}`)).json?.metrics as Record<string, number>;
+      const breakdown = async (dimension: string, from: string, to: string) => {
+        const r = await get(`/api/v1/stats/breakdown?site=${site().hostname}&from=${from}&to=${to}&dimension=${dimension}&limit=1000`);
+        return new Map((r.json?.results as Record<string, number | string>[]).map((x) => [String(x.value), x]));
+      };
+      const whole = await summary(days[0]!, days.at(-1)!);
+      const parts = await Promise.all(days.map((d) => summary(d, d)));
+      for (const m of ['visitors', 'pageviews', 'visits', 'events', 'bot_events']) {
+        expect([m, whole[m]]).toEqual([m, parts.reduce((a, p) => a + p[m]!, 0)]);
+      }
+      expect(whole.visitors).toBeGreaterThan(0);
+      for (const dimension of ['page', 'source', 'exit_page', 'event']) {
+        const all = await breakdown(dimension, days[0]!, days.at(-1)!);
+        const perDay = await Promise.all(days.map((d) => breakdown(dimension, d, d)));
+        expect(all.size).toBeGreaterThan(0);
+        for (const [value, row] of all) {
+          for (const m of ['visitors', 'pageviews', 'visits', 'events'] as const) {
+            if (row[m] === null) continue;
+            const sum = perDay.reduce((a, day) => a + Number(day.get(value)?.[m] ?? 0), 0);
+            expect([dimension, value, m, row[m]]).toEqual([dimension, value, m, sum]);
+          }
+        }
+      }
+    });
+
+    it('a statement past the time limit answers 503 timeout JSON instead of hanging', async () => {
+      const bounded = createReader(db, { statementTimeoutMs: 200 });
+      await expect(bounded.select('SELECT SLEEP(3) AS s', {})).rejects.toBeInstanceOf(StatementTimeoutError);
+      // Every stats statement of this handler first waits 3 s in the server, which the limit cuts.
+      const slow: Reader = { select: async (sql, r) => (await bounded.select('SELECT SLEEP(3) AS s', {}), bounded.select(sql, r)) };
+      const h = createQueryHandler({ db, now: () => NOW, read: slow });
+      const started = Date.now();
+      const r = await h.handle({ method: 'GET', url: `/api/v1/stats/breakdown?site=${site().hostname}&dimension=page`, headers: {} });
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect([r.status, r.headers['Cache-Control'], (JSON.parse(String(r.body)) as { error: { code: string } }).error.code]).toEqual([
+        503,
+        'no-store',
+        'timeout',
+      ]);
     });
   });
 

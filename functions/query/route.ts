@@ -1,6 +1,7 @@
 /** What a route gets and returns. Routes are thin: parse → permission → query → respond. */
 import type { Database } from '../lib/db';
 import type { Bearer } from './access';
+import type { MonthRollups } from './month-rollups';
 import type { Reader } from './queries/reader';
 import type { VisitorCounter } from './visitors';
 
@@ -10,6 +11,8 @@ export interface RouteDeps {
   /** Every stats SELECT, time-limited (queries/reader.ts). */
   read: Reader;
   visitors: VisitorCounter;
+  /** Month rows of long ranges (month-rollups.ts). */
+  months: MonthRollups;
   /** The current instant (UTC ms); injected so tests can pin "today". */
   now(): number;
 }

@@ -16,7 +16,7 @@ import type { BreakdownQuery, BreakdownRow } from './get-breakdown';
 import type { Reader } from './reader';
 import { counters, num, str } from './rows';
 
-export interface FactBreakdownQuery extends Omit<BreakdownQuery, 'from' | 'to'> {
+export interface FactBreakdownQuery extends BreakdownQuery {
   /** First and last site-local day the range touches (inclusive day starts). */
   fromDay: number;
   lastDay: number;

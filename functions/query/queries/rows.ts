@@ -38,9 +38,7 @@ export function bytes(v: unknown): Uint8Array {
   throw new TypeError('a sketch column holds no bytes');
 }
 
-export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze(
-  Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, 0])) as Counters,
-);
+export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze(Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, 0])) as Counters);
 
 /** Reads every counter from columns named `<prefix><counter>`; a column the statement did not select counts 0. */
 export function counters(row: Row, prefix = ''): Counters {

@@ -1,6 +1,7 @@
 /**
  * GET /api/v1/stats/breakdown — one page of a dimension's top values, ranked by visitors in SQL. Whole days read
- * the day rollups (get-breakdown.ts); `24h` cuts through days and reads the facts (get-fact-breakdown.ts).
+ * the day rollups and the month rows of closed months (get-breakdown.ts, month-rollups.ts); `24h` cuts through
+ * days and reads the facts (get-fact-breakdown.ts).
  */
 import { authorizeSite } from '../access';
 import { periodMaxAge } from '../http-policy';
@@ -8,8 +9,11 @@ import { parseBreakdown } from '../params';
 import { factRange, formatLocal, resolvePeriod } from '../period';
 import { getBreakdown } from '../queries/get-breakdown';
 import { getFactBreakdown } from '../queries/get-fact-breakdown';
-import type { Route } from '../route';
+import type { Route, RouteDeps } from '../route';
+import { bucketOf, toLocalMs } from '../../lib/time';
 import { shapeBreakdownRow, type BreakdownResponse } from '../shape';
+
+const today = (deps: RouteDeps, timeZone: string) => bucketOf(toLocalMs(deps.now(), timeZone), 'd');
 
 export const breakdownRoute: Route = async (req, deps) => {
   const params = parseBreakdown(req.query);
@@ -19,7 +23,7 @@ export const breakdownRoute: Route = async (req, deps) => {
   const query = { siteId: site.id, dimension: params.dimension, limit: params.limit, offset: (params.page - 1) * params.limit };
   const rows =
     grain === 'd'
-      ? await getBreakdown(deps.read, { ...query, from, to })
+      ? await getBreakdown(deps.read, { ...query, plan: await deps.months.plan(site.id, from, to, today(deps, site.timezone)) })
       : await getFactBreakdown(deps.read, { ...query, ...factRange(period.current, site.timezone) });
   const body: BreakdownResponse = {
     site: site.hostname,

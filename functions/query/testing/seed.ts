@@ -217,7 +217,20 @@ async function insertFacts(db: Database, site: SeedSite): Promise<void> {
   site.bots.forEach((b, i) => {
     for (let n = 0; n < b.count; n++) {
       const key = key32(`${site.hostname}/bot/${i}/${n}`);
-      eventRows.push([site.id, bucketOf(b.at, 'd'), key, fromLocalMs(b.at, site.timezone), '', `b${key.slice(0, 15)}`, 'pageview', 1, '', '/', 0, null]);
+      eventRows.push([
+        site.id,
+        bucketOf(b.at, 'd'),
+        key,
+        fromLocalMs(b.at, site.timezone),
+        '',
+        `b${key.slice(0, 15)}`,
+        'pageview',
+        1,
+        '',
+        '/',
+        0,
+        null,
+      ]);
     }
   });
   const visitColumns = ['site_id', 'visit_key', 'visitor_id', 'prev_visitor_id', 'day', 'started_at', 'first_event_key', 'ended_at'];
@@ -310,7 +323,8 @@ export function expectedBreakdown(
   const out = new Map<string, ExpectedValue>();
   const at = (value: string) => {
     let e = out.get(value);
-    if (e === undefined) out.set(value, (e = { pageviews: 0, visits: 0, events: 0, visitors: new Set(), engagedMs: 0, engaged: new Map() }));
+    if (e === undefined)
+      out.set(value, (e = { pageviews: 0, visits: 0, events: 0, visitors: new Set(), engagedMs: 0, engaged: new Map() }));
     return e;
   };
   for (const v of visits) {
