@@ -127,10 +127,10 @@ describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['
     }
     const features = describeTruth(workload.truth, PIPELINE_SITES);
     process.stderr.write(`pipeline: ${JSON.stringify(features)}\n`);
-    expect(features.personDaysWithSeveralVisits).toBeGreaterThan(100);
-    expect(features.visitsAcrossMidnight).toBeGreaterThan(5);
+    expect(features.personDaysWithSeveralVisits).toBeGreaterThan(COUNT / 1000);
+    expect(features.visitsAcrossMidnight).toBeGreaterThan(0);
     expect(features.exactWindowGaps).toBeGreaterThan(0);
-    expect(features.engagedPageVisitorDays).toBeGreaterThan(5_000);
+    expect(features.engagedPageVisitorDays).toBeGreaterThan(COUNT / 20);
     expect(truth.malformed.total).toBe(workload.malformed.length);
     expect(Object.keys(truth.malformed.byKind).length).toBeGreaterThanOrEqual(8);
   });
