@@ -19,6 +19,10 @@ export interface GenerateConfig {
   rate: number;
   botShare: number;
   malformedShare: number;
+  /** Probability of an engagement report after a pageview. */
+  engagementShare: number;
+  /** Send a client sessionId on every event (the first simulator's shape; enrich ignores it). */
+  clientSessionIds: boolean;
   batchSize: number;
   topicPrefix: string;
   truthPath?: string;
@@ -40,6 +44,8 @@ Generates seeded, realistic traffic for the demo sites and produces it to Kafka 
   --rate <n>               at most n events per second (default: unlimited)
   --bot-share <0..1>       share of visits by bots (default 0.05)
   --malformed-share <0..1> extra malformed records per valid event (default 0)
+  --engagement-share <0..1> engagement reports per pageview, when its page is left (default 0.6)
+  --client-session-ids     send a sessionId on every event (default: tracker-shaped, none)
   --batch <n>              events per publish (default 500)
   --topic-prefix <p>       topic prefix (default wtm: topic wtm.traffic.raw)
   --truth <file>           write the ground truth of what was sent as JSON
@@ -112,6 +118,8 @@ export function parseCliConfig(argv: readonly string[], env: Env, now: Date): Pa
         rate: { type: 'string' },
         'bot-share': { type: 'string' },
         'malformed-share': { type: 'string' },
+        'engagement-share': { type: 'string' },
+        'client-session-ids': { type: 'boolean' },
         batch: { type: 'string' },
         'topic-prefix': { type: 'string' },
         truth: { type: 'string' },
@@ -146,6 +154,8 @@ export function parseCliConfig(argv: readonly string[], env: Env, now: Date): Pa
     rate: parseNumber(str('rate'), '--rate', { min: 0, max: 1e7 }) ?? 0,
     botShare: parseNumber(str('bot-share'), '--bot-share', { min: 0, max: 1 }) ?? 0.05,
     malformedShare: parseNumber(str('malformed-share'), '--malformed-share', { min: 0, max: 1 }) ?? 0,
+    engagementShare: parseNumber(str('engagement-share'), '--engagement-share', { min: 0, max: 1 }) ?? 0.6,
+    clientSessionIds: values['client-session-ids'] === true,
     batchSize: parseNumber(str('batch'), '--batch', { min: 1, max: 100_000, integer: true }) ?? 500,
     topicPrefix: prefix,
     ...(str('truth') === undefined ? {} : { truthPath: str('truth') }),
