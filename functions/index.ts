@@ -19,7 +19,7 @@ import * as ff from '@google-cloud/functions-framework';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createClientLimiter } from './lib/client-limiter';
-import { readHttpServerConfig } from './lib/config';
+import { readHttpServerConfig } from './lib/server-config';
 import { readinessBody, type FunctionFactory, type Readiness, type WtmFunction } from './lib/function';
 import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
 import { createLogger, silentLogger, type Logger } from './lib/logger';
