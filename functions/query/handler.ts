@@ -138,6 +138,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
             contentType: file.contentType,
             cacheControl: `public, max-age=${MAX_AGE.document}`,
             isPublicData: true,
+            headers: file.headers,
           },
         };
       }
