@@ -25,7 +25,7 @@ import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
 import { createLogger, silentLogger, type Logger } from './lib/logger';
 import { createReadinessLog } from './lib/readiness';
 
-export const TARGETS = ['generate', 'enrich', 'aggregate', 'query'] as const;
+export const TARGETS = ['generate', 'enrich', 'aggregate', 'query', 'collect'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /**
@@ -37,6 +37,7 @@ const LOADERS: Record<Target, () => Promise<{ createFunction: FunctionFactory }>
   enrich: () => import('./enrich/function'),
   aggregate: () => import('./aggregate/function'),
   query: () => import('./query/function'),
+  collect: () => import('./collect/function'),
 };
 
 /** The longest a shutdown may take: below Kubernetes' default 30 s grace period, so we exit before SIGKILL. */

@@ -8,6 +8,7 @@ import { TOPIC_PREFIX_PATTERN } from '../../events';
 import { ConfigError, envLogLevel, envOptional, parseBrokers, type Env, type LogLevel } from '../lib/config';
 import { parseDate, parseNumber, parseSites } from '../generate/config';
 import type { SiteSpec } from '../generate/sites';
+import { readCollectLimits, type CollectLimits } from '../collect/config';
 
 export interface StartConfig {
   port: number;
@@ -33,6 +34,30 @@ export interface StartConfig {
   logLevel: LogLevel;
   /** Print the one-line live status (on when stderr is a TTY, or with --status). */
   status: boolean;
+  /** false with --no-simulate: no demo sites, no backfill, no live simulated traffic (a real site only). */
+  simulate: boolean;
+  /** Real sites to register (--site host[@Time/Zone]), counted from the tracker through /api/event. */
+  realSites: readonly { hostname: string; timezone: string }[];
+  /** Limits of /api/event (the rate limit is off unless WTM_COLLECT_RATE is set). */
+  collect: Readonly<CollectLimits>;
+}
+
+/** The site of the demo "example site" page (web/demo/example-site.html), always registered. */
+export const EXAMPLE_SITE = 'example.localhost';
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function parseRealSite(spec: string): { hostname: string; timezone: string } {
+  const [host = '', zone] = spec.trim().split('@');
+  const hostname = host.toLowerCase();
+  if (!HOSTNAME.test(hostname)) throw new ConfigError(`--site "${spec}": expected a hostname such as example.com, optionally @Time/Zone`);
+  const timezone = zone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new ConfigError(`--site "${spec}": "${timezone}" is not an IANA time zone such as Europe/Berlin`);
+  }
+  return { hostname, timezone };
 }
 
 export const START_HELP = `Usage: npm start -- [options]
@@ -51,11 +76,16 @@ KAFKA_BROKERS switches the bus to Kafka, DATABASE_URL=mysql://… switches stora
   --backfill-end <time>   end of that history, ISO 8601 (default: now); fixed end + seed = reproducible history
   --data <dir>            folder for the SQLite file, salt secret and demo token (env WTM_DATA_DIR, default .data)
   --status / --no-status  one-line live status on stderr (default: when stderr is a terminal)
+  --no-simulate           nothing simulated: no demo sites, no history, no live traffic (for a real site)
+  --site <host[@zone]>    register a real site, e.g. --site example.com@Europe/Berlin (repeatable;
+                          env WTM_SITE, comma separated); its pages send events with the tracker:
+                          <script defer data-domain="example.com" src="http://localhost:<port>/js/script.js"></script>
   -h, --help              this help
 
 Environment: DATABASE_URL (default sqlite:<data>/wtm.sqlite), KAFKA_BROKERS (host:port,…),
 WTM_TOPIC_PREFIX (default wtm), WTM_SALT_SECRET (default: a random secret kept in <data>/salt.secret),
-WTM_CORS_ORIGINS, LOG_LEVEL (default warn for npm start).`;
+WTM_CORS_ORIGINS, LOG_LEVEL (default warn for npm start), WTM_COLLECT_RATE / WTM_COLLECT_BURST (rate limit of
+/api/event per client, default off here), WTM_COLLECT_MAX_BODY_BYTES, WTM_TRUSTED_PROXIES.`;
 
 export type ParsedStart = { help: true } | { help: false; config: Readonly<StartConfig> };
 
@@ -78,6 +108,8 @@ export function parseStartConfig(argv: readonly string[], env: Env, isTty: boole
         data: { type: 'string' },
         status: { type: 'boolean' },
         'no-status': { type: 'boolean' },
+        'no-simulate': { type: 'boolean' },
+        site: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -100,13 +132,18 @@ export function parseStartConfig(argv: readonly string[], env: Env, isTty: boole
   if (!TOPIC_PREFIX_PATTERN.test(topicPrefix))
     throw new ConfigError(`WTM_TOPIC_PREFIX="${topicPrefix}" is invalid: lower-case letters, digits, . _ -`);
   const host = pick(v.host, 'HOST') ?? '127.0.0.1';
+  const simulate = v['no-simulate'] !== true;
+  const realSiteSpecs = v.site ?? (envOptional(env, 'WTM_SITE') ?? '').split(',').filter((x) => x.trim() !== '');
+  const realSites = realSiteSpecs.map(parseRealSite);
   const config: StartConfig = {
     port,
     host,
-    rate: parseNumber(pick(v.rate, 'WTM_RATE'), '--rate', { min: 0, max: 100_000 }) ?? 10,
-    sites: parseSites(pick(v.sites, 'WTM_SITES')),
+    rate: simulate ? (parseNumber(pick(v.rate, 'WTM_RATE'), '--rate', { min: 0, max: 100_000 }) ?? 10) : 0,
+    sites: simulate || v.sites !== undefined ? parseSites(pick(v.sites, 'WTM_SITES')) : [],
     seed: parseNumber(pick(v.seed, 'WTM_SEED'), '--seed', { min: 0, max: 2 ** 31, integer: true }) ?? 42,
-    backfillDays: parseNumber(pick(v['backfill-days'], 'WTM_BACKFILL_DAYS'), '--backfill-days', { min: 0, max: 366, integer: true }) ?? 30,
+    backfillDays: simulate
+      ? (parseNumber(pick(v['backfill-days'], 'WTM_BACKFILL_DAYS'), '--backfill-days', { min: 0, max: 366, integer: true }) ?? 30)
+      : 0,
     backfillSessionsPerDay:
       parseNumber(pick(v['backfill-visits'], 'WTM_BACKFILL_VISITS'), '--backfill-visits', { min: 1, max: 1_000_000, integer: true }) ?? 300,
     ...(v['backfill-end'] === undefined ? {} : { backfillEnd: parseDate(v['backfill-end'], '--backfill-end').getTime() }),
@@ -118,6 +155,10 @@ export function parseStartConfig(argv: readonly string[], env: Env, isTty: boole
     corsOrigins: envOptional(env, 'WTM_CORS_ORIGINS') ?? '',
     logLevel: envOptional(env, 'LOG_LEVEL') === undefined ? 'warn' : envLogLevel(env),
     status: v['no-status'] === true ? false : v.status === true ? true : isTty,
+    simulate,
+    realSites,
+    // One process on a developer's machine: no rate limit unless asked for.
+    collect: readCollectLimits({ ...env, WTM_COLLECT_RATE: envOptional(env, 'WTM_COLLECT_RATE') ?? '0' }),
   };
   return { help: false, config: Object.freeze(config) };
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-/** Builds the dashboard bundle when it is missing or older than its sources (a fresh clone has none). */
+/** Builds the dashboard bundle and the tracker when missing or older than their sources (a fresh clone has none). */
 function ensureWebBundle(): void {
   const root = resolve(__dirname, '..', '..');
   const bundle = resolve(root, 'web', 'dist', 'wtm.js');
@@ -59,7 +59,10 @@ function ensureWebBundle(): void {
   };
   const src = resolve(root, 'web', 'src');
   if (!existsSync(src)) return; // an installed image ships the bundle only
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest(src)) return;
+  const tracker = resolve(root, 'web', 'dist', 'script.js');
+  const trackerSrc = resolve(root, 'web', 'tracker');
+  const fresh = (file: string, dir: string) => !existsSync(dir) || (existsSync(file) && statSync(file).mtimeMs >= newest(dir));
+  if (fresh(bundle, src) && fresh(tracker, trackerSrc)) return;
   process.stderr.write('building the dashboard bundle (web/dist/wtm.js)…\n');
   execFileSync(process.execPath, [resolve(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -22,7 +22,9 @@ import { createLogger } from '../lib/logger';
 import { createQueryHandler } from '../query/handler';
 import { parseCorsOrigins } from '../query/http-policy';
 import { createCachedSiteLookup } from '../sites/registry';
-import type { StartConfig } from './config';
+import { EXAMPLE_SITE, type StartConfig } from './config';
+import { createCollectHandler, COLLECT_PATH } from '../collect/http';
+import { createTrackerScript } from './tracker-script';
 import { createStatusLine } from './status';
 import { backfill, runLiveTraffic } from './traffic';
 
@@ -121,6 +123,10 @@ export async function startProduct(config: StartConfig, io: Io): Promise<Running
     const registry = stageForSites.registry;
     await stageForSites.close();
     for (const s of config.sites) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: s.isPublic });
+    // Real sites (--site) and the demo "example site" page count what the tracker sends to /api/event.
+    for (const s of [...config.realSites, { hostname: EXAMPLE_SITE, timezone: 'UTC' }]) {
+      if (!config.sites.some((d) => d.hostname === s.hostname)) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: true });
+    }
     const privateSites = config.sites.filter((s) => !s.isPublic).map((s) => s.hostname);
     const tokenFile = resolve(config.dataDir, 'demo-token');
     let demoToken: string | undefined;
@@ -186,7 +192,19 @@ export async function startProduct(config: StartConfig, io: Io): Promise<Running
       cors: parseCorsOrigins(config.corsOrigins),
       webRoot: resolve(__dirname, '..', '..', 'web'),
     });
+    // -- collect and the tracker: /api/event and /js/script.js on the same port
+    const collect = createCollectHandler({ limits: config.collect, logger, publish: (events) => publisher.publish(topics.raw, events) });
+    const tracker = createTrackerScript(resolve(__dirname, '..', '..', 'web', 'dist', 'script.js'));
     const server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (path === COLLECT_PATH) {
+        void collect.handle(req, res);
+        return;
+      }
+      if (tracker.matches(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+        void tracker.serve(req, res);
+        return;
+      }
       query.listener(req, res).catch((e: unknown) => {
         logger.error({ err: errorMessage(e) }, 'request failed');
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -198,6 +216,7 @@ export async function startProduct(config: StartConfig, io: Io): Promise<Running
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${port}/`;
     io.out.write(`WebTrafficMonitor is running: dashboard ${url}  (API ${url}api/v1/sites)\n`);
+    io.out.write(`tracker: ${url}js/script.js → ${url}api/event; example site: ${url}example-site.html\n`);
     io.out.write(
       `storage: ${describeStorage(config.databaseUrl)}; transport: ${config.kafkaBrokers === undefined ? 'in-process bus' : `Kafka ${config.kafkaBrokers.join(',')}`}\n`,
     );

@@ -269,7 +269,22 @@ describe.each(Object.keys(ENVIRONMENTS) as (keyof typeof ENVIRONMENTS)[])('envir
       );
     expect(minScale('wtm-query')).toBe('0');
     if (envName === 'dev') for (const s of services) expect(minScale(s.metadata.name)).toBe('0');
-    else for (const name of ['wtm-enrich', 'wtm-aggregate']) expect(Number(minScale(name))).toBeGreaterThanOrEqual(1);
+    else for (const name of ['wtm-enrich', 'wtm-aggregate', 'wtm-collect']) expect(Number(minScale(name))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('exposes collect (and query) publicly, keeps the other functions cluster-local, and scales collect on requests', () => {
+    const visibility = (s: Resource) => str(get(s, 'metadata', 'labels', 'networking.knative.dev/visibility'));
+    const publicOnes = services.filter((s) => visibility(s) !== 'cluster-local').map((s) => s.metadata.name);
+    expect(publicOnes.sort()).toEqual(['wtm-collect', 'wtm-query']);
+    const collect = services.find((s) => s.metadata.name === 'wtm-collect');
+    const ann = get(collect, 'spec', 'template', 'metadata', 'annotations');
+    expect(get(ann, 'autoscaling.knative.dev/metric')).toBe('rps');
+    expect(Number(get(ann, 'autoscaling.knative.dev/target'))).toBeGreaterThan(0);
+    // X-Forwarded-For is believed only from the queue-proxy in the pod and the cluster's proxies.
+    const trusted = envValue(container(collect ?? ({} as Resource)), 'WTM_TRUSTED_PROXIES').split(',');
+    expect(trusted).toContain('127.0.0.1/32');
+    expect(trusted).not.toContain('0.0.0.0/0');
+    expect(Number(envValue(container(collect ?? ({} as Resource)), 'WTM_COLLECT_RATE'))).toBeGreaterThan(0);
   });
 
   it('refers only to ConfigMap keys and Secret keys that exist (or are documented as created out of band)', () => {

@@ -1,0 +1,74 @@
+/**
+ * The Functions Framework adapter of collect (`FUNCTION_TARGET=collect`): the public ingest. Publishes
+ * raw events with a kafkajs producer (or POSTs them to K_SINK) and answers as http.ts describes.
+ *
+ * The framework runs body parsers (limit 1 GB, with gzip inflation) before any function sees a
+ * request. For an internet-facing endpoint that is a memory and zip-bomb hazard, so this module
+ * subscribes to Node's `http.server.request.start` diagnostics channel (published before the
+ * request reaches Express) and moves the Content-Type aside: every parser skips a body without
+ * one, and http.ts reads the stream itself, bounded.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { topicNames } from '../../events';
+import { errorMessage } from '../lib/errors';
+import type { FunctionFactory, Readiness, WtmFunction } from '../lib/function';
+import { createKafkaPublisher, type KafkaPublisher } from '../lib/kafka';
+import { createLogger } from '../lib/logger';
+import type { Publisher } from '../lib/bus';
+import { createSinkPublisher } from '../enrich/sink-publisher';
+import { readCollectConfig } from './config';
+import { createCollectHandler, deferBodyParsing } from './http';
+
+const REQUEST_START = 'http.server.request.start';
+
+function onRequestStart(message: unknown): void {
+  if (typeof message === 'object' && message !== null && 'request' in message) {
+    deferBodyParsing((message as { request: IncomingMessage }).request);
+  }
+}
+
+export const createFunction: FunctionFactory = async (env) => {
+  const config = readCollectConfig(env);
+  const logger = createLogger({ name: 'collect', level: config.logLevel });
+  const topics = topicNames(config.topicPrefix);
+  let kafka: KafkaPublisher | undefined;
+  let publisher: Publisher;
+  if (config.sink !== undefined) publisher = createSinkPublisher(config.sink);
+  else {
+    // No compression: collect's batches are small and its latency is what a browser waits for.
+    kafka = createKafkaPublisher({ brokers: config.kafkaBrokers, clientId: 'wtm-collect', logger, compression: 'none' });
+    publisher = kafka;
+  }
+  const collect = createCollectHandler({ limits: config, logger, publish: (events) => publisher.publish(topics.raw, events) });
+  subscribe(REQUEST_START, onRequestStart);
+  const report = setInterval(() => logger.info({ metrics: collect.metrics() }, 'collect metrics'), 60_000);
+  report.unref();
+  logger.info(
+    {
+      maxBodyBytes: config.maxBodyBytes,
+      rateLimit: config.rateLimit ?? 'off',
+      trustedProxies: config.trustedProxies.text || 'none',
+      publishTo: config.sink ?? topics.raw,
+    },
+    'collect ready to accept events',
+  );
+  const fn: WtmFunction = {
+    handle: (req, res) => collect.handle(req as IncomingMessage, res as ServerResponse),
+    async ready(): Promise<Readiness> {
+      if (kafka === undefined) return { ok: true };
+      try {
+        return (await kafka.ready()) ? { ok: true } : { ok: false, reason: 'kafka: no broker answers' };
+      } catch (e) {
+        return { ok: false, reason: `kafka: ${errorMessage(e)}` };
+      }
+    },
+    async close() {
+      clearInterval(report);
+      unsubscribe(REQUEST_START, onRequestStart);
+      await publisher.close();
+      logger.info({ metrics: collect.metrics() }, 'collect closed');
+    },
+  };
+  return fn;
+};
