@@ -18,11 +18,11 @@ import type { RequestListener } from 'node:http';
 import * as ff from '@google-cloud/functions-framework';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { createClientLimiter } from './lib/client-limiter';
 import { readHttpServerConfig } from './lib/server-config';
 import { readinessBody, type FunctionFactory, type Readiness, type WtmFunction } from './lib/function';
 import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
 import { createLogger, silentLogger, type Logger } from './lib/logger';
+import { createRateLimiter } from './lib/rate-limit';
 import { createReadinessLog } from './lib/readiness';
 
 export const TARGETS = ['generate', 'enrich', 'aggregate', 'query', 'collect'] as const;
@@ -193,7 +193,7 @@ function main(standalone: boolean): void {
       trustedProxies: parseTrustedProxies(serverConfig.trustedProxies),
       rateLimit:
         serverConfig.rateLimitPerSecond > 0
-          ? createClientLimiter({ ratePerSecond: serverConfig.rateLimitPerSecond, burst: serverConfig.rateLimitBurst })
+          ? createRateLimiter({ ratePerSecond: serverConfig.rateLimitPerSecond, burst: serverConfig.rateLimitBurst })
           : undefined,
     });
     server.listen(serverConfig.port, () => log.info({ port: serverConfig.port, target, limits: serverConfig.limits }, 'listening'));

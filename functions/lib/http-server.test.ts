@@ -1,4 +1,3 @@
-import { createClientLimiter } from './client-limiter';
 import { ConfigError } from './config';
 import { readHttpServerConfig } from './server-config';
 import { clientAddress, isJsonContentType, parseTrustedProxies } from './http-server';
@@ -36,25 +35,6 @@ describe('isJsonContentType', () => {
     ['application/octet-stream', false],
     [undefined, false],
   ])('%s -> %s', (type, want) => expect(isJsonContentType(type)).toBe(want));
-});
-
-describe('createClientLimiter (token bucket)', () => {
-  it('allows the burst, then the rate, per client', () => {
-    const l = createClientLimiter({ ratePerSecond: 2, burst: 3 });
-    const at0 = [1, 2, 3, 4].map(() => l.take('a', 0).allowed);
-    expect(at0).toEqual([true, true, true, false]);
-    expect(l.take('b', 0).allowed).toBe(true);
-    expect(l.take('a', 0)).toEqual({ allowed: false, retryAfterMs: 500 });
-    expect(l.take('a', 500).allowed).toBe(true);
-    expect(l.take('a', 500).allowed).toBe(false);
-  });
-  it('keeps at most maxClients buckets and forgets full ones first', () => {
-    const l = createClientLimiter({ ratePerSecond: 1, burst: 1, maxClients: 10 });
-    for (let i = 0; i < 10; i++) l.take(`c${i}`, 0);
-    // 100 s later every bucket is full again: a new client evicts them, and an old client starts fresh.
-    expect(l.take('new', 100_000).allowed).toBe(true);
-    expect(l.take('c0', 100_000).allowed).toBe(true);
-  });
 });
 
 describe('readHttpServerConfig', () => {

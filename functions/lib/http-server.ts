@@ -18,6 +18,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from './logger';
+import type { RateLimiter } from './rate-limit';
 
 export interface HttpLimits {
   maxBodyBytes: number;
@@ -28,10 +29,8 @@ export interface HttpLimits {
   maxConnections: number;
 }
 
-/** A per-client limiter (token bucket): `take` spends one token of `key` or says how long to wait. */
-export interface ClientRateLimiter {
-  take(key: string, now: number): { allowed: true } | { allowed: false; retryAfterMs: number };
-}
+/** A per-client limiter (lib/rate-limit.ts's token bucket): `take` spends one token of `key` or says how long to wait. */
+export type ClientRateLimiter = Pick<RateLimiter, 'take'>;
 
 /** Health probes are never limited: a throttled kubelet would restart a healthy pod. */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
@@ -42,7 +41,6 @@ export interface BoundedServerOptions {
   rateLimit?: ClientRateLimiter;
   /** Peers whose `X-Forwarded-For` is believed (Knative's ingress); others are the client themselves. */
   trustedProxies?: BlockList;
-  now?: () => number;
 }
 
 /** Extra fields the Functions Framework's body parsers would have set. */
@@ -160,7 +158,6 @@ export function readBoundedBody(req: IncomingMessage, max: number): Promise<Body
 /** A node:http server that bounds every request before handing it to `listener` (the framework's app). */
 export function createBoundedServer(listener: RequestListener, opts: BoundedServerOptions): Server {
   const { limits, logger } = opts;
-  const now = opts.now ?? Date.now;
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -196,7 +193,7 @@ export function createBoundedServer(listener: RequestListener, opts: BoundedServ
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (opts.rateLimit !== undefined && !PROBE_PATHS.has(path)) {
       const key = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies);
-      const r = opts.rateLimit.take(key, now());
+      const r = opts.rateLimit.take(key);
       if (!r.allowed) {
         // The body is not read; closing keeps a flooding client from pipelining more.
         res.once('finish', () => req.socket.destroySoon());
