@@ -1,5 +1,6 @@
 /** The aggregate function's environment, read once, validated, frozen (ARCHITECTURE.md "Configuration"). */
 import { TOPIC_PREFIX_PATTERN } from '../../events';
+import { DEFAULT_FACT_RETENTION_DAYS, MIN_FACT_RETENTION_DAYS } from './prune';
 import { ConfigError, envLogLevel, envOptional, envString, parseBrokers, type Env, type LogLevel } from '../lib/config';
 
 export interface AggregateConfig {
@@ -11,6 +12,8 @@ export interface AggregateConfig {
   flushSize: number;
   /** ...or when the oldest has waited this long (ms). */
   flushIntervalMs: number;
+  /** Facts (visits, events, props: also the dedupe record) are kept this many site-days. */
+  factRetentionDays: number;
   /** How long a site lookup is cached (ms): a removed site is rejected at most this much later. */
   siteCacheTtlMs: number;
   logLevel: LogLevel;
@@ -46,6 +49,8 @@ export function readAggregateConfig(env: Env, opts: { needKafka: boolean }): Rea
     }),
     flushSize: envInt(env, 'WTM_AGGREGATE_FLUSH_SIZE', DEFAULT_FLUSH_SIZE, 1, 100_000),
     flushIntervalMs: envInt(env, 'WTM_AGGREGATE_FLUSH_MS', 250, 1, 60_000),
+    // at least 8 days: the events table is the dedupe record and must outlive Kafka's 7-day retention
+    factRetentionDays: envInt(env, 'WTM_FACT_RETENTION_DAYS', DEFAULT_FACT_RETENTION_DAYS, MIN_FACT_RETENTION_DAYS, 100_000),
     siteCacheTtlMs: envInt(env, 'WTM_SITE_CACHE_TTL_MS', 30_000, 0, 3_600_000),
     logLevel: envLogLevel(env),
   });

@@ -1,11 +1,14 @@
 /**
- * Test support (unit and integration): hand-built enriched events from a seeded PRNG, and an
- * oracle that computes sessions, rollups and visitor sets straight from all events at once — written
- * independently of rollup.ts (sort each visit, read off first/last), so the two can disagree.
+ * Test support (unit and integration): hand-built enriched events from a seeded PRNG (people with a
+ * visitorId per site-local day, visits across midnight, gaps of exactly 30 minutes, engagement, props,
+ * bots), and an oracle that computes visits and rollups straight from all events at once — written
+ * independently of visits.ts/deltas.ts (people by linking ids, each person's events sorted and cut at
+ * gaps over 30 minutes, sets of visitorIds), so the two can disagree.
  */
+import { createHash } from 'node:crypto';
 import { createEnrichedEvent, type CloudEvent, type EnrichedTraffic } from '../../events';
-import { bucketOf, toLocalMs, type Grain } from '../lib/time';
-import type { Counters } from './rollup';
+import { ROLLUP_COUNTERS, SESSION_DIMENSIONS, VISIT_INACTIVITY_MS, type Counters } from '../../events/vocabulary';
+import { bucketOf, DAY_MS, toLocalMs, type Grain } from '../lib/time';
 
 /** mulberry32: a small seeded PRNG, so every run tests the same events. */
 export function prng(seed: number): () => number {
@@ -67,156 +70,292 @@ const SOURCES: [string, string, EnrichedTraffic['channel']][] = [
   ['Newsletter', '', 'email'],
 ];
 
+/** A person's visitorId on a site-local day (enrich: HMAC of the day's salt; here a hash of person and day). */
+export function dayVisitorId(person: string, localDay: number): string {
+  return createHash('sha256').update(`${person}\n${localDay}`).digest('hex').slice(0, 16);
+}
+
+const localDay = (utcMs: number, tz: string) => bucketOf(toLocalMs(utcMs, tz), 'd');
+
+export interface BuildOptions {
+  seed: number;
+  /** visits to generate (gaps over 30 minutes inside one split it into more) */
+  sessions: number;
+  sites?: readonly FixtureSite[];
+  /** share of visits that start within 20 minutes before a site-local midnight (default 0.1) */
+  midnightShare?: number;
+}
+
+/** One enriched event of a person at t (ids from the person and the site-local day of t). */
+export function fixtureEvent(
+  o: { site: FixtureSite; person: string; t: number; id: string; kind: EnrichedTraffic['kind']; path: string; bot?: boolean },
+  extra: Partial<EnrichedTraffic> = {},
+): CloudEvent<EnrichedTraffic> {
+  const day = localDay(o.t, o.site.timezone);
+  const data: EnrichedTraffic = {
+    site: o.site.hostname,
+    kind: o.kind,
+    name: o.kind === 'event' ? 'signup' : '',
+    props: {},
+    revenue: null,
+    interactive: true,
+    timestamp: new Date(o.t).toISOString(),
+    visitorId: dayVisitorId(o.person, day),
+    prevVisitorId: dayVisitorId(o.person, day - DAY_MS),
+    hostname: o.site.hostname,
+    path: o.path,
+    referrer: '',
+    source: '',
+    channel: 'direct',
+    utmSource: '',
+    utmMedium: '',
+    utmCampaign: '',
+    utmContent: '',
+    utmTerm: '',
+    country: 'DE',
+    browser: 'Firefox',
+    os: 'Linux',
+    device: 'desktop',
+    bot: o.bot ?? false,
+    screenWidth: null,
+    language: 'en',
+    engagementMs: 0,
+    scrollDepth: null,
+    ...extra,
+  };
+  return createEnrichedEvent({ source: '/wtm/test', id: o.id }, data);
+}
+
 /**
- * `sessions` visits over two days around 2026-03-29 (a DST change in Berlin), each with 1-8 events,
- * some at equal timestamps, some custom events, a share of bot events.
+ * `sessions` visits over two days around 2026-03-29 (a DST change in Berlin), each with 1-8 pageviews or
+ * custom events and their engagement reports, some at equal timestamps, some gaps of exactly 30 minutes
+ * (continue) or just over (split), some across the site's midnight, a share of bot events.
  */
-export function buildEvents(opts: { seed: number; sessions: number; sites?: readonly FixtureSite[] }): CloudEvent<EnrichedTraffic>[] {
+export function buildEvents(opts: BuildOptions): CloudEvent<EnrichedTraffic>[] {
   const r = prng(opts.seed);
   const sites = opts.sites ?? FIXTURE_SITES;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const start = Date.UTC(2026, 2, 28, 12);
   const out: CloudEvent<EnrichedTraffic>[] = [];
-  const visitors = Array.from({ length: Math.max(1, Math.floor(opts.sessions / 3)) }, () => randomHex16(r));
+  const people = Array.from({ length: Math.max(1, Math.floor(opts.sessions / 3)) }, () => randomHex16(r));
   for (let s = 0; s < opts.sessions; s++) {
     const site = pick(sites);
     const [source, referrer, channel] = pick(SOURCES);
-    const visitorId = pick(visitors);
-    const sessionId = `s${opts.seed}-${s}`;
+    const person = pick(people);
     const bot = r() < 0.05;
     let t = start + Math.floor(r() * 36 * 3_600_000);
+    if (r() < (opts.midnightShare ?? 0.1)) {
+      // just before a local midnight: the visit continues into the next site-day with new visitorIds
+      const next = localDay(t, site.timezone) + DAY_MS;
+      t = t + (next - toLocalMs(t, site.timezone)) - Math.floor(r() * 20 * 60_000) - 1;
+    }
+    const dims: Partial<EnrichedTraffic> = {
+      source,
+      referrer,
+      channel,
+      utmSource: channel === 'email' ? 'newsletter' : '',
+      utmMedium: channel === 'email' ? 'email' : '',
+      utmCampaign: channel === 'email' ? pick(['spring', 'summer']) : '',
+      utmContent: channel === 'email' ? pick(['a', 'b']) : '',
+      country: pick(['DE', 'US', 'IN', 'FR']),
+      browser: pick(['Chrome', 'Firefox', 'Safari']),
+      os: pick(['Windows', 'macOS', 'Android']),
+      device: pick(['desktop', 'mobile', 'tablet'] as const),
+    };
     const n = r() < 0.4 ? 1 : 1 + Math.floor(r() * 8);
     for (let i = 0; i < n; i++) {
-      if (r() > 0.15) t += Math.floor(r() * 600_000); // else the same millisecond: ties break by event key
+      const gap = r();
+      if (gap < 0.03)
+        t += VISIT_INACTIVITY_MS; // exactly 30 minutes: the same visit
+      else if (gap < 0.06)
+        t += VISIT_INACTIVITY_MS + 1; // one ms more: a new visit
+      else if (gap < 0.85) t += Math.floor(r() * 600_000); // else the same millisecond: ties break by event key
       const custom = i > 0 && r() < 0.2;
-      const data: EnrichedTraffic = {
-        site: site.hostname,
-        kind: custom ? 'event' : 'pageview',
-        name: custom ? pick(['signup', 'download']) : '',
-        props: {},
-        timestamp: new Date(t).toISOString(),
-        visitorId,
-        sessionId,
-        hostname: site.hostname,
-        path: pick(PAGES),
-        referrer,
-        source,
-        channel,
-        utmSource: channel === 'email' ? 'newsletter' : '',
-        utmMedium: channel === 'email' ? 'email' : '',
-        utmCampaign: channel === 'email' ? pick(['spring', 'summer']) : '',
-        utmContent: '',
-        utmTerm: '',
-        country: pick(['DE', 'US', 'IN', 'FR']),
-        browser: pick(['Chrome', 'Firefox', 'Safari']),
-        os: pick(['Windows', 'macOS', 'Android']),
-        device: pick(['desktop', 'mobile', 'tablet'] as const),
-        bot,
-        screenWidth: null,
-        language: 'en',
-        engagementMs: 0,
-      };
-      out.push(createEnrichedEvent({ source: '/wtm/test', id: `${sessionId}-${i}` }, data));
+      const path = pick(PAGES);
+      const id = `s${opts.seed}-${s}-${i}`;
+      const extra: Partial<EnrichedTraffic> = { ...dims };
+      if (custom) {
+        extra.name = pick(['signup', 'download']);
+        extra.props = r() < 0.5 ? { plan: pick(['free', 'pro']), seats: Math.floor(r() * 5) } : {};
+        extra.revenue = r() < 0.2 ? { amount: '12.50', currency: 'EUR' } : null;
+        extra.interactive = r() < 0.8;
+      }
+      out.push(fixtureEvent({ site, person, t, id, kind: custom ? 'event' : 'pageview', path, bot }, extra));
+      if (!custom && r() < 0.5) {
+        // the engagement report of this page, sent when it is left (never part of the visit's time)
+        const after = t + 1 + Math.floor(r() * 120_000);
+        out.push(
+          fixtureEvent(
+            { site, person, t: after, id: `${id}-e`, kind: 'engagement', path, bot },
+            { ...dims, engagementMs: Math.floor(r() * 60_000), scrollDepth: r() < 0.9 ? Math.floor(r() * 101) : null },
+          ),
+        );
+      }
     }
   }
   return out;
 }
 
-/** The oracle counts the same counters as the core (only the type is shared). */
+/** Rollup rows of the oracle: every counter of ROLLUP_COUNTERS. */
 export type OracleCounters = Counters;
+
+export interface OracleVisit {
+  site: string;
+  visitorId: string;
+  startedAt: number;
+  endedAt: number;
+  pageviews: number;
+  events: number;
+  entryPage: string;
+  exitPage: string;
+  firstKey: string;
+}
 
 export interface Oracle {
   /** `${hostname}|${grain}|${dimension}|${bucket}|${value}` → counters (non-zero rows only) */
   rollups: Map<string, OracleCounters>;
-  /** same key → distinct visitorIds */
-  visitors: Map<string, Set<string>>;
-  /** `${hostname}/${sessionId}` → the visit as read off its sorted events */
-  sessions: Map<string, { startedAt: number; endedAt: number; pageviews: number; events: number; entryPage: string; exitPage: string }>;
+  /** the visits, sorted by (site, startedAt, firstKey) */
+  visits: OracleVisit[];
 }
 
-/** Sessions, rollups and visitor sets computed directly from every event at once. */
-export function oracle(events: readonly CloudEvent<EnrichedTraffic>[], keyOf: (e: CloudEvent<EnrichedTraffic>) => string): Oracle {
-  const tz = new Map(FIXTURE_SITES.map((s) => [s.hostname, s.timezone]));
+const zero = (): Counters => Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, 0])) as Counters;
+
+/** Visits and rollups computed directly from every event at once. */
+export function oracle(
+  events: readonly CloudEvent<EnrichedTraffic>[],
+  keyOf: (e: CloudEvent<EnrichedTraffic>) => string,
+  sites: readonly FixtureSite[] = FIXTURE_SITES,
+): Oracle {
+  const tz = new Map(sites.map((s) => [s.hostname, s.timezone]));
   const rollups = new Map<string, OracleCounters>();
-  const visitors = new Map<string, Set<string>>();
-  const bump = (site: string, grain: Grain, dim: string, localMs: number, value: string, field: keyof OracleCounters, n: number) => {
-    const k = `${site}|${grain}|${dim}|${bucketOf(localMs, grain)}|${value}`;
-    const row = rollups.get(k) ?? { pageviews: 0, visits: 0, bounces: 0, durationMs: 0, events: 0, botEvents: 0 };
+  const sets = new Map<string, Set<string>>();
+  const depth = new Map<string, Map<string, number>>();
+  const rowKey = (site: string, grain: Grain, dim: string, localMs: number, value: string) =>
+    `${site}|${grain}|${dim}|${bucketOf(localMs, grain)}|${value}`;
+  const bump = (k: string, field: keyof OracleCounters, n: number) => {
+    const row = rollups.get(k) ?? zero();
     row[field] += n;
     rollups.set(k, row);
   };
-  const see = (site: string, grain: Grain, dim: string, localMs: number, value: string, visitorId: string) => {
-    const k = `${site}|${grain}|${dim}|${bucketOf(localMs, grain)}|${value}`;
-    visitors.set(k, (visitors.get(k) ?? new Set()).add(visitorId));
+  const see = (k: string, visitorId: string) => sets.set(k, (sets.get(k) ?? new Set()).add(visitorId));
+  const local = (e: CloudEvent<EnrichedTraffic>) => toLocalMs(Date.parse(e.data.timestamp), tz.get(e.data.site) ?? 'UTC');
+
+  // people: ids linked by events (visitorId ~ prevVisitorId), per site
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let p = parent.get(x) ?? x;
+    while (p !== (parent.get(p) ?? p)) p = parent.get(p) ?? p;
+    parent.set(x, p);
+    return p;
   };
-  const visits = new Map<string, CloudEvent<EnrichedTraffic>[]>();
+  const byPerson = new Map<string, CloudEvent<EnrichedTraffic>[]>();
   for (const e of events) {
     const d = e.data;
-    const local = toLocalMs(Date.parse(d.timestamp), tz.get(d.site) ?? 'UTC');
+    const l = local(e);
     if (d.bot) {
-      for (const g of ['m', 'h', 'd'] as const) bump(d.site, g, '', local, '', 'botEvents', 1);
+      for (const g of ['m', 'h', 'd'] as const) bump(rowKey(d.site, g, '', l, ''), 'bot_events', 1);
+      continue;
+    }
+    if (d.kind === 'engagement') {
+      for (const g of ['h', 'd'] as const) {
+        const k = rowKey(d.site, g, 'page', l, d.path);
+        bump(k, 'engaged_ms', d.engagementMs);
+        const m = depth.get(k) ?? new Map<string, number>();
+        m.set(d.visitorId, Math.max(m.get(d.visitorId) ?? 0, d.scrollDepth ?? 0));
+        depth.set(k, m);
+      }
       continue;
     }
     const field = d.kind === 'pageview' ? 'pageviews' : 'events';
     for (const g of ['m', 'h', 'd'] as const) {
-      bump(d.site, g, '', local, '', field, 1);
-      see(d.site, g, '', local, '', d.visitorId);
+      bump(rowKey(d.site, g, '', l, ''), field, 1);
+      see(rowKey(d.site, g, '', l, ''), d.visitorId);
     }
-    for (const g of ['h', 'd'] as const) {
-      bump(d.site, g, d.kind === 'pageview' ? 'page' : 'event', local, d.kind === 'pageview' ? d.path : d.name, field, 1);
-      see(d.site, g, d.kind === 'pageview' ? 'page' : 'event', local, d.kind === 'pageview' ? d.path : d.name, d.visitorId);
+    const [dim, value, grains] = d.kind === 'pageview' ? ['page', d.path, ['h', 'd'] as const] : ['event', d.name, ['d'] as const];
+    for (const g of grains) {
+      bump(rowKey(d.site, g, dim, l, value), field, 1);
+      see(rowKey(d.site, g, dim, l, value), d.visitorId);
     }
-    const k = `${d.site}/${d.sessionId}`;
-    visits.set(k, [...(visits.get(k) ?? []), e]);
+    const a = find(`${d.site}|${d.visitorId}`);
+    const b = find(`${d.site}|${d.prevVisitorId}`);
+    if (a !== b) parent.set(a, b);
   }
-  const sessions: Oracle['sessions'] = new Map();
-  for (const [k, list] of visits) {
+  for (const e of events) {
+    if (e.data.bot || e.data.kind === 'engagement') continue;
+    const p = find(`${e.data.site}|${e.data.visitorId}`);
+    byPerson.set(p, [...(byPerson.get(p) ?? []), e]);
+  }
+  const visits: OracleVisit[] = [];
+  for (const list of byPerson.values()) {
     const sorted = [...list].sort((a, b) => Date.parse(a.data.timestamp) - Date.parse(b.data.timestamp) || (keyOf(a) < keyOf(b) ? -1 : 1));
-    const first = sorted[0]!.data;
-    const last = sorted[sorted.length - 1]!.data;
-    const views = sorted.filter((e) => e.data.kind === 'pageview');
-    const startedAt = Date.parse(first.timestamp);
-    const visit = {
-      startedAt,
-      endedAt: Date.parse(last.timestamp),
-      pageviews: views.length,
-      events: sorted.length - views.length,
-      entryPage: views[0]?.data.path ?? '',
-      exitPage: views[views.length - 1]?.data.path ?? '',
-    };
-    sessions.set(k, visit);
-    const local = toLocalMs(startedAt, tz.get(first.site) ?? 'UTC');
-    const values: [string, string][] = [
-      ['entry_page', visit.entryPage],
-      ['exit_page', visit.exitPage],
-      ['source', first.source],
-      ['referrer', first.referrer],
-      ['channel', first.channel],
-      ['utm_source', first.utmSource],
-      ['utm_medium', first.utmMedium],
-      ['utm_campaign', first.utmCampaign],
-      ['country', first.country],
-      ['browser', first.browser],
-      ['os', first.os],
-      ['device', first.device],
-    ];
-    const bounce = visit.pageviews === 1 ? 1 : 0;
-    for (const g of ['m', 'h', 'd'] as const) {
-      bump(first.site, g, '', local, '', 'visits', 1);
-      bump(first.site, g, '', local, '', 'bounces', bounce);
-      bump(first.site, g, '', local, '', 'durationMs', visit.endedAt - visit.startedAt);
-    }
-    for (const g of ['h', 'd'] as const) {
-      for (const [dim, value] of values) {
-        bump(first.site, g, dim, local, value, 'visits', 1);
-        bump(first.site, g, dim, local, value, 'bounces', bounce);
-        bump(first.site, g, dim, local, value, 'durationMs', visit.endedAt - visit.startedAt);
-        bump(first.site, g, dim, local, value, 'pageviews', visit.pageviews);
-        bump(first.site, g, dim, local, value, 'events', visit.events);
-        see(first.site, g, dim, local, value, first.visitorId);
+    let run: CloudEvent<EnrichedTraffic>[] = [];
+    const close = () => {
+      if (run.length === 0) return;
+      const first = run[0]!;
+      const views = run.filter((e) => e.data.kind === 'pageview');
+      visits.push({
+        site: first.data.site,
+        visitorId: first.data.visitorId,
+        startedAt: Date.parse(first.data.timestamp),
+        endedAt: Date.parse(run[run.length - 1]!.data.timestamp),
+        pageviews: views.length,
+        events: run.length - views.length,
+        entryPage: views[0]?.data.path ?? '',
+        exitPage: views[views.length - 1]?.data.path ?? '',
+        firstKey: keyOf(first),
+      });
+      const v = visits[visits.length - 1]!;
+      const f = first.data;
+      const l = local(first);
+      const values: Record<(typeof SESSION_DIMENSIONS)[number], string> = {
+        entry_page: v.entryPage,
+        exit_page: v.exitPage,
+        source: f.source,
+        referrer: f.referrer,
+        channel: f.channel,
+        utm_source: f.utmSource,
+        utm_medium: f.utmMedium,
+        utm_campaign: f.utmCampaign,
+        country: f.country,
+        browser: f.browser,
+        os: f.os,
+        device: f.device,
+      };
+      const bounce = v.pageviews === 1 ? 1 : 0;
+      for (const g of ['m', 'h', 'd'] as const) {
+        const k = rowKey(f.site, g, '', l, '');
+        bump(k, 'visits', 1);
+        bump(k, 'bounces', bounce);
+        bump(k, 'duration_ms', v.endedAt - v.startedAt);
       }
+      for (const dim of SESSION_DIMENSIONS) {
+        const k = rowKey(f.site, 'd', dim, l, values[dim]);
+        bump(k, 'visits', 1);
+        bump(k, 'bounces', bounce);
+        bump(k, 'duration_ms', v.endedAt - v.startedAt);
+        bump(k, 'pageviews', v.pageviews);
+        bump(k, 'events', v.events);
+        see(k, v.visitorId);
+      }
+      run = [];
+    };
+    for (const e of sorted) {
+      const t = Date.parse(e.data.timestamp);
+      if (run.length > 0 && t - Date.parse(run[run.length - 1]!.data.timestamp) > VISIT_INACTIVITY_MS) close();
+      run.push(e);
     }
+    close();
   }
-  for (const [k, row] of rollups) if (Object.values(row).every((n) => n === 0)) rollups.delete(k);
-  return { rollups, visitors, sessions };
+  for (const [k, set] of sets) bump(k, 'visitors', set.size);
+  for (const [k, m] of depth) {
+    bump(k, 'engaged_visitors', m.size);
+    bump(
+      k,
+      'scroll_depth_sum',
+      [...m.values()].reduce((s, x) => s + x, 0),
+    );
+  }
+  for (const [k, row] of rollups) if (ROLLUP_COUNTERS.every((c) => row[c] === 0)) rollups.delete(k);
+  visits.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : a.startedAt - b.startedAt || (a.firstKey < b.firstKey ? -1 : 1)));
+  return { rollups, visits };
 }

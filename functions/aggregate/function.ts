@@ -19,7 +19,7 @@ export const createFunction: FunctionFactory = async (env) => {
     logger,
     siteCacheTtlMs: config.siteCacheTtlMs,
     migrate: config.databaseUrl.startsWith('sqlite:'),
-    writer: { maxBatch: config.flushSize, flushIntervalMs: config.flushIntervalMs },
+    writer: { maxBatch: config.flushSize, flushIntervalMs: config.flushIntervalMs, factRetentionDays: config.factRetentionDays },
   });
   return {
     handle: createAggregateHttpHandler({ aggregator: stage.aggregator, logger }),

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     logger,
     siteCacheTtlMs: config.siteCacheTtlMs,
     migrate: config.databaseUrl.startsWith('sqlite:'),
-    writer: { maxBatch: config.flushSize, flushIntervalMs: config.flushIntervalMs },
+    writer: { maxBatch: config.flushSize, flushIntervalMs: config.flushIntervalMs, factRetentionDays: config.factRetentionDays },
   });
   const consumer = await startAggregateRunner({
     brokers: config.kafkaBrokers,

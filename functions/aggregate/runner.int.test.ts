@@ -10,7 +10,7 @@ import { describeWithServices } from '../../test/services';
 import { createKafkaPublisher } from '../lib/kafka';
 import { silentLogger } from '../lib/logger';
 import { buildEvents, FIXTURE_SITES, oracle } from './fixtures';
-import { eventKey } from './rollup';
+import { eventKey } from './model';
 import { startAggregateRunner } from './runner';
 import { createAggregateStage } from './stage';
 
@@ -67,7 +67,7 @@ describeWithServices('aggregate runner on Kafka and MariaDB', ['kafka', 'mysql']
       )[0]!;
     const expected = [...want.rollups]
       .filter(([k]) => k.includes('|d||'))
-      .reduce((s, [, r]) => ({ pv: s.pv + r.pageviews, ev: s.ev + r.events, bots: s.bots + r.botEvents, visits: s.visits + r.visits }), {
+      .reduce((s, [, r]) => ({ pv: s.pv + r.pageviews, ev: s.ev + r.events, bots: s.bots + r.bot_events, visits: s.visits + r.visits }), {
         pv: 0,
         ev: 0,
         bots: 0,

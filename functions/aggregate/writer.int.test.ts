@@ -1,134 +1,178 @@
 /**
  * The writer against real databases: MariaDB/MySQL (per-suite database) and SQLite (a temp file).
- * A few thousand hand-built events, shuffled, cut into random batches, delivered twice, through two
- * writers at once (two connection pools), must leave exactly the rollups, sessions and visitor sets
- * that the oracle computes straight from the events.
+ * A few thousand hand-built events (people across midnight, 30-minute gaps, engagement, props, bots),
+ * shuffled, cut into random batches, delivered twice, through two writers flushing at once (two
+ * connection pools), must leave exactly the visits, facts and rollups (exact visitors included) that the
+ * oracle computes straight from the events, i.e. exactly what one writer leaves. Then: redelivery changes
+ * nothing; the default prune empties facts past retention in one call; the legacy dedupe table is honoured.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryTypes } from 'sequelize';
+import { ROLLUP_COUNTERS, type Counters } from '../../events/vocabulary';
 import { describeWithServices } from '../../test/services';
 import { createDatabase, type Database } from '../lib/db';
 import { createMigrator } from '../lib/db/migrate';
 import { silentLogger } from '../lib/logger';
+import { DAY_MS } from '../lib/time';
 import { createSiteRegistry } from '../sites/registry';
 import type { SiteInfo } from '../sites/types';
-import { buildEvents, FIXTURE_SITES, oracle, prng, randomBatches, shuffle, type OracleCounters } from './fixtures';
 import { deserialiseHll } from './hll';
-import { eventKey } from './rollup';
+import { buildEvents, FIXTURE_SITES, oracle, prng, randomBatches, shuffle } from './fixtures';
+import { eventKey, visitKeyOf } from './model';
+import { DEFAULT_PRUNE_CHUNK } from './prune';
 import { createWriter, type ResolvedEvent } from './writer';
-
-const COUNTERS = ['pageviews', 'visits', 'bounces', 'duration_ms', 'events', 'bot_events'] as const;
 
 jest.setTimeout(300_000);
 
 function writerSuite(url: () => string) {
-  const events = buildEvents({ seed: 7, sessions: 1200 });
+  const events = buildEvents({ seed: 7, sessions: 1500 });
   const want = oracle(events, (e) => eventKey(e.attributes));
   let dbs: Database[] = [];
+  let resolved: ResolvedEvent[] = [];
+  let hostname = new Map<number, string>();
 
   afterAll(async () => {
     for (const d of dbs) await d.close();
   });
 
-  it('stores exactly what the events say, with duplicates, any order, two writers at once', async () => {
+  const select = <R extends object>(sql: string) => dbs[0]!.sequelize.query<R>(sql, { type: QueryTypes.SELECT });
+  const count = async (table: string, where = '1 = 1') =>
+    Number((await select<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`))[0]!.n);
+
+  async function rollups(): Promise<Map<string, Counters>> {
+    const rows = await select<Record<string, string | number>>(
+      `SELECT site_id, grain, dimension, bucket, value, ${ROLLUP_COUNTERS.join(',')} FROM rollups`,
+    );
+    const got = new Map<string, Counters>();
+    for (const r of rows) {
+      const c = Object.fromEntries(ROLLUP_COUNTERS.map((n) => [n, Number(r[n])])) as Counters;
+      if (ROLLUP_COUNTERS.every((n) => c[n] === 0)) continue; // a visit that moved leaves a zero row behind
+      got.set(`${hostname.get(Number(r.site_id))}|${r.grain}|${r.dimension}|${Number(r.bucket)}|${r.value}`, c);
+    }
+    return got;
+  }
+  const sorted = <V>(m: Map<string, V>) => [...m].sort(([x], [y]) => (x < y ? -1 : 1));
+
+  it('stores exactly what the events say, with duplicates, any order, two writers flushing at once', async () => {
     dbs = [createDatabase({ url: url() }), createDatabase({ url: url() })];
     const [a, b] = dbs as [Database, Database];
     await a.migrate();
     const registry = createSiteRegistry(a);
     const sites = new Map<string, SiteInfo>();
     for (const s of FIXTURE_SITES) sites.set(s.hostname, await registry.add({ ...s, isPublic: true }));
+    hostname = new Map([...sites.values()].map((s) => [s.id, s.hostname]));
 
     const random = prng(99);
-    const resolved: ResolvedEvent[] = events.map((event) => ({ event, site: sites.get(event.data.site)! }));
+    resolved = events.map((event) => ({ event, site: sites.get(event.data.site)! }));
     const deliveries = randomBatches(shuffle([...resolved, ...resolved], random), random, 400);
     const writers = [
-      createWriter({ db: a, logger: silentLogger, maxBatch: 700, flushIntervalMs: 20, retryDelayMs: 20, attempts: 20, pruneIntervalMs: 0 }),
-      createWriter({ db: b, logger: silentLogger, maxBatch: 500, flushIntervalMs: 5, retryDelayMs: 20, attempts: 20, pruneIntervalMs: 0 }),
+      createWriter({ db: a, logger: silentLogger, maxBatch: 700, flushIntervalMs: 20, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
+      createWriter({ db: b, logger: silentLogger, maxBatch: 500, flushIntervalMs: 5, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
     ];
     await Promise.all(deliveries.map((batch, i) => writers[i % 2]!.add(batch)));
     await Promise.all(writers.map((w) => w.close()));
-    process.stderr.write(`writer stats: ${JSON.stringify(writers.map((w) => w.stats()))}\n`);
     const stats = writers.map((w) => w.stats());
+    process.stderr.write(`writer stats: ${JSON.stringify(stats)}\n`);
     expect(stats[0]!.written + stats[1]!.written).toBe(events.length);
     expect(stats[0]!.duplicates + stats[1]!.duplicates).toBe(events.length);
+    expect(stats[0]!.flushes).toBeGreaterThan(1);
+    expect(stats[1]!.flushes).toBeGreaterThan(1);
 
-    const hostname = new Map([...sites.values()].map((s) => [s.id, s.hostname]));
-    const rows = await a.sequelize.query<Record<string, string | number>>(
-      `SELECT site_id, grain, dimension, bucket, value, ${COUNTERS.join(',')} FROM rollups`,
-      { type: QueryTypes.SELECT },
+    expect(sorted(await rollups())).toEqual(sorted(want.rollups));
+
+    const visits = await select<Record<string, string | number>>(
+      'SELECT site_id, visit_key, visitor_id, started_at, ended_at, pageviews, events, entry_page, exit_page, first_event_key FROM visits',
     );
-    const got = new Map<string, OracleCounters>();
-    for (const r of rows) {
-      const c: OracleCounters = {
-        pageviews: Number(r.pageviews),
-        visits: Number(r.visits),
-        bounces: Number(r.bounces),
-        durationMs: Number(r.duration_ms),
-        events: Number(r.events),
-        botEvents: Number(r.bot_events),
-      };
-      if (Object.values(c).every((n) => n === 0)) continue; // a visit that moved leaves a zero row behind
-      got.set(`${hostname.get(Number(r.site_id))}|${r.grain}|${r.dimension}|${Number(r.bucket)}|${r.value}`, c);
-    }
-    const sorted = <V>(m: Map<string, V>) => [...m].sort(([x], [y]) => (x < y ? -1 : 1));
-    expect(sorted(got)).toEqual(sorted(want.rollups));
+    const got = visits
+      .map((v) => ({
+        site: hostname.get(Number(v.site_id))!,
+        visitorId: String(v.visitor_id),
+        startedAt: Number(v.started_at),
+        endedAt: Number(v.ended_at),
+        pageviews: Number(v.pageviews),
+        events: Number(v.events),
+        entryPage: String(v.entry_page),
+        exitPage: String(v.exit_page),
+        firstKey: String(v.first_event_key),
+      }))
+      .sort((x, y) => (x.site < y.site ? -1 : x.site > y.site ? 1 : x.startedAt - y.startedAt || (x.firstKey < y.firstKey ? -1 : 1)));
+    expect(got).toEqual(want.visits);
+    // keys follow from the first event, whichever writer saw what first
+    for (const v of visits) expect(v.visit_key).toBe(visitKeyOf(String(v.first_event_key)));
+    // every pageview and custom event points at a stored visit; bots at none
+    expect(await count('events')).toBe(events.length);
+    expect(await count('events', "kind <> 'engagement' AND bot = 0 AND visit_key NOT IN (SELECT visit_key FROM visits)")).toBe(0);
+    expect(await count('events', "bot = 1 AND visit_key <> ''")).toBe(0);
+    const props = events.reduce((s, e) => s + Object.keys(e.data.props).length, 0);
+    expect(props).toBeGreaterThan(0);
+    expect(await count('event_props')).toBe(props);
 
-    const sessions = await a.sequelize.query<Record<string, string | number>>(
-      'SELECT site_id, session_id, started_at, ended_at, pageviews, events, entry_page, exit_page FROM sessions',
-      { type: QueryTypes.SELECT },
+    // sketches: site totals at h and m only, exact at these sizes (sparse)
+    const sketches = await select<{ site_id: number; grain: string; dimension: string; bucket: number; sketch: Buffer }>(
+      'SELECT site_id, grain, dimension, bucket, sketch FROM visitor_sketches',
     );
-    expect(sessions.length).toBe(want.sessions.size);
-    for (const s of sessions) {
-      expect({
-        startedAt: Number(s.started_at),
-        endedAt: Number(s.ended_at),
-        pageviews: Number(s.pageviews),
-        events: Number(s.events),
-        entryPage: s.entry_page,
-        exitPage: s.exit_page,
-      }).toEqual(want.sessions.get(`${hostname.get(Number(s.site_id))}/${s.session_id}`));
-    }
-
-    const sketches = await a.sequelize.query<{
-      site_id: number;
-      grain: string;
-      dimension: string;
-      bucket: number;
-      value: string;
-      sketch: Buffer;
-    }>('SELECT site_id, grain, dimension, bucket, value, sketch FROM visitor_sketches', { type: QueryTypes.SELECT });
-    expect(sketches.length).toBeGreaterThanOrEqual(want.visitors.size);
-    let exact = 0;
+    expect(new Set(sketches.map((s) => `${s.grain}${s.dimension}`))).toEqual(new Set(['h', 'm']));
     for (const s of sketches) {
-      const k = `${hostname.get(Number(s.site_id))}|${s.grain}|${s.dimension}|${Number(s.bucket)}|${s.value}`;
-      const count = Math.round(deserialiseHll(s.sketch).count());
-      const expected = want.visitors.get(k)?.size ?? 0;
-      // totals, pages and events are per event, so exact (sparse sketches are exact at these sizes);
-      // session dimensions are add-only and may keep a visitor whose visit moved (rollup.ts)
-      if (['', 'page', 'event'].includes(s.dimension)) {
-        expect([k, count]).toEqual([k, expected]);
-        exact++;
-      } else expect(count).toBeGreaterThanOrEqual(expected);
+      const k = `${hostname.get(Number(s.site_id))}|${s.grain}||${Number(s.bucket)}|`;
+      expect([k, Math.round(deserialiseHll(s.sketch).count())]).toEqual([k, want.rollups.get(k)?.visitors ?? 0]);
     }
-    expect(exact).toBeGreaterThan(100);
   });
 
-  it('prunes what is past retention and nothing else', async () => {
+  it('redelivery through a new writer changes nothing', async () => {
+    const before = sorted(await rollups());
+    const w = createWriter({ db: dbs[0]!, logger: silentLogger, maxBatch: 2000, pruneIntervalMs: 0 });
+    await w.add(resolved);
+    await w.close();
+    expect(w.stats()).toMatchObject({ written: 0, duplicates: events.length });
+    expect(sorted(await rollups())).toEqual(before);
+  });
+
+  it('honours the legacy dedupe table while it has rows', async () => {
     const [a] = dbs as [Database];
-    const far = Date.now() + 9 * 86_400_000; // processed_at is the processing time; the events are months older
-    const writer = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, pruneLimit: 1_000_000, now: () => far });
-    const count = async (sql: string) => Number((await a.sequelize.query<{ n: number }>(sql, { type: QueryTypes.SELECT }))[0]!.n);
-    const dayRows = await count("SELECT COUNT(*) AS n FROM rollups WHERE grain = 'd'");
+    const late = { ...resolved[0]!, event: { ...resolved[0]!.event, attributes: { ...resolved[0]!.event.attributes, id: 'legacy-only' } } };
+    await a.sequelize.query('INSERT INTO processed_events (event_key, processed_at) VALUES (?, ?)', {
+      replacements: [eventKey(late.event.attributes), Date.now()],
+    });
+    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0 });
+    await w.add([late]);
+    await w.close();
+    expect(w.stats()).toMatchObject({ written: 0, duplicates: 1 });
+  });
+
+  it('prunes facts, the legacy dedupe table and minutes past retention in one call with the default settings', async () => {
+    const [a] = dbs as [Database];
+    const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
+    const factRows = await count('events');
+    expect(factRows).toBeGreaterThan(DEFAULT_PRUNE_CHUNK); // more than one chunk of the default size
+    const dayRows = await count('rollups', "grain = 'd'");
+    // the clock 401 days on: every event is past the default retention of 400 site-days
+    const writer = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, now: () => newest + 402 * DAY_MS });
     const r = await writer.prune();
     await writer.close();
-    expect(r.processedEvents).toBe(events.length);
-    expect(r.sessions).toBe(want.sessions.size);
+    expect(r.events).toBe(factRows);
+    expect(r.visits).toBe(want.visits.length);
+    expect(r.processedEvents).toBe(1);
     expect(r.minuteRollups).toBeGreaterThan(0);
-    expect(await count("SELECT COUNT(*) AS n FROM rollups WHERE grain = 'm'")).toBe(0);
-    expect(await count('SELECT COUNT(*) AS n FROM processed_events')).toBe(0);
-    expect(await count("SELECT COUNT(*) AS n FROM rollups WHERE grain = 'd'")).toBe(dayRows);
+    for (const t of ['events', 'visits', 'event_props', 'processed_events']) expect([t, await count(t)]).toEqual([t, 0]);
+    expect(await count('rollups', "grain = 'm'")).toBe(0);
+    expect(await count('visitor_sketches', "grain = 'm'")).toBe(0);
+    expect(await count('rollups', "grain = 'd'")).toBe(dayRows);
+  });
+
+  it('keeps what is within retention', async () => {
+    const [a] = dbs as [Database];
+    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0 });
+    await w.add(resolved.slice(0, 50));
+    await w.close();
+    const oldest = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));
+    // 8 site-days kept: the oldest event's day is 7 days back, so it stays
+    const p = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, factRetentionDays: 8, now: () => oldest + 7 * DAY_MS });
+    const r = await p.prune();
+    await p.close();
+    expect(r.events).toBe(0);
+    expect(await count('events')).toBe(50);
   });
 }
 
@@ -151,22 +195,24 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
       await db.migrate();
       expect(await tables()).toEqual([
         'SequelizeMeta',
+        'event_props',
+        'events',
         'processed_events',
         'rollups',
-        'sessions',
         'site_tokens',
         'sites',
         'visitor_sketches',
+        'visits',
       ]);
-      const columns = await db.sequelize.getQueryInterface().describeTable('sessions');
-      expect(Object.keys(columns)).toEqual(expect.arrayContaining(['session_key', 'entry_event_id', 'exit_event_id']));
+      const columns = await db.sequelize.getQueryInterface().describeTable('rollups');
+      expect(Object.keys(columns)).toEqual(expect.arrayContaining([...ROLLUP_COUNTERS]));
       const migrator = createMigrator(db.sequelize);
-      expect((await migrator.executed()).map((m) => m.name)).toEqual(['0001-initial', '0002-session-entry-exit-ids']);
+      expect((await migrator.executed()).map((m) => m.name)).toEqual(['0001-initial', '0002-session-entry-exit-ids', '0003-storage-v2']);
       await migrator.down({ to: 0 });
       expect(await tables()).toEqual(['SequelizeMeta']);
       expect(await migrator.executed()).toEqual([]);
       await migrator.up();
-      expect(await tables()).toContain('rollups');
+      expect(await tables()).toContain('visits');
     } finally {
       await db.close();
     }

@@ -17,7 +17,7 @@ import type { SiteLookup } from '../sites/types';
 import { dimensionsOf } from './classify';
 import { createEnricher, createEnrichCore, type Outcome } from './core';
 import { handleEnrichRequest, type HttpResponseLike } from './function';
-import { createSessionTracker, createVisitorHasher } from './identity';
+import { createVisitorHasher } from './identity';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const SECRET = 'test-secret-0123456789';
@@ -109,7 +109,9 @@ describe('enrich core steps', () => {
       await core()(inbound(raw({ userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }))),
     );
     expect(out.data).toMatchObject({ bot: true, path: '/pricing', country: 'US', browser: '', source: '', utmSource: '' });
-    expect(out.data.sessionId).toBe(`bot-${out.data.visitorId}`);
+    // bots keep their ids (aggregate stores them as facts), but never make visits
+    expect(out.data.visitorId).toMatch(/^[0-9a-f]{16}$/);
+    expect(out.data.prevVisitorId).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('handles IPv6 addresses', async () => {
@@ -117,14 +119,12 @@ describe('enrich core steps', () => {
     expect(out.data.country).toBe('DE');
   });
 
-  it('keeps the sender sessionId and derives one otherwise (30 minutes of inactivity)', async () => {
-    const c = core();
-    expect(enriched(await c(inbound(raw({ sessionId: 'abc' })))).data.sessionId).toBe('abc');
-    const at = (t: string, id: string) => c(inbound(raw({ timestamp: t }, id))).then((o) => enriched(o).data.sessionId);
-    const a = await at('2026-03-10T10:00:00Z', 'a');
-    expect(await at('2026-03-10T10:29:00Z', 'b')).toBe(a);
-    expect(await at('2026-03-10T10:58:00Z', 'c')).toBe(a);
-    expect(await at('2026-03-10T11:29:00Z', 'd')).not.toBe(a);
+  it('is stateless: no session, a sender sessionId is not passed on, the same input gives the same ids', async () => {
+    const out = enriched(await core()(inbound(raw({ sessionId: 'abc' }))));
+    expect(Object.keys(out.data)).not.toContain('sessionId');
+    const again = enriched(await core()(inbound(raw({ sessionId: 'other' }))));
+    expect([again.data.visitorId, again.data.prevVisitorId]).toEqual([out.data.visitorId, out.data.prevVisitorId]);
+    expect(out.data.prevVisitorId).not.toBe(out.data.visitorId);
   });
 });
 
@@ -135,23 +135,29 @@ describe('visitor identity', () => {
     const morning = hash({ ...base, timeMs: Date.parse('2026-03-09T23:30:00Z') }); // 00:30 in Berlin on the 10th
     const evening = hash({ ...base, timeMs: Date.parse('2026-03-10T22:30:00Z') }); // 23:30 in Berlin on the 10th
     const nextDay = hash({ ...base, timeMs: Date.parse('2026-03-10T23:30:00Z') }); // 00:30 on the 11th
-    expect(evening).toBe(morning);
-    expect(nextDay).not.toBe(morning);
+    expect(evening).toEqual(morning);
+    expect(nextDay.visitorId).not.toBe(morning.visitorId);
+    // the next day's previous-day id is this day's id: aggregate continues a visit across midnight with it
+    expect(nextDay.prevVisitorId).toBe(morning.visitorId);
+    expect(morning.prevVisitorId).not.toBe(morning.visitorId);
   });
   it('depends on secret, site, ip and user agent', () => {
     const t = { ...base, timeMs: NOW.getTime() };
-    const ids = new Set([
-      hash(t),
-      createVisitorHasher('another-secret-456789')(t),
-      hash({ ...t, site: 'example.org' }),
-      hash({ ...t, ip: '2a00::1' }),
-      hash({ ...t, userAgent: 'x' }),
-    ]);
+    const ids = new Set(
+      [
+        hash(t),
+        createVisitorHasher('another-secret-456789')(t),
+        hash({ ...t, site: 'example.org' }),
+        hash({ ...t, ip: '2a00::1' }),
+        hash({ ...t, userAgent: 'x' }),
+      ].map((h) => h.visitorId),
+    );
     expect(ids.size).toBe(5);
   });
-  it('derives session ids deterministically', () => {
-    const a = createSessionTracker().sessionFor('s', 'v', 1000);
-    expect(createSessionTracker().sessionFor('s', 'v', 1000)).toBe(a);
+  it('uses the salt of the previous site-local day for prevVisitorId', () => {
+    const day10 = hash({ ...base, timeMs: Date.parse('2026-03-10T12:00:00Z') });
+    const day9 = hash({ ...base, timeMs: Date.parse('2026-03-09T12:00:00Z') });
+    expect(day10.prevVisitorId).toBe(day9.visitorId);
   });
 });
 

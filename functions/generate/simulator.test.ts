@@ -73,7 +73,7 @@ describe('createSimulator', () => {
       zipf: 1,
       events: [],
     };
-    const events = eventsOf(run({ sites: [site], sessionsPerDay: 3000, botShare: 0.2 }));
+    const events = eventsOf(run({ sites: [site], sessionsPerDay: 3000, botShare: 0.2, clientSessionIds: true }));
     const humans = events.filter((e) => !isbot(e.data.userAgent));
     const top = humans.filter((e) => new URL(e.data.url).pathname === '/a').length / humans.length;
     // Zipf s=1 over 8 pages: 1 / H(8) = 0.368 for rank 1, 0.184 for rank 2
@@ -81,9 +81,40 @@ describe('createSimulator', () => {
     expect(top).toBeLessThan(0.45);
     const sessions = new Map<string, boolean>();
     for (const e of events) sessions.set(e.data.sessionId!, isbot(e.data.userAgent));
+    expect(sessions.size).toBeGreaterThan(10_000);
     const botSessions = [...sessions.values()].filter(Boolean).length / sessions.size;
     const sd = Math.sqrt((0.2 * 0.8) / sessions.size);
     expect(Math.abs(botSessions - 0.2)).toBeLessThan(5 * sd);
+  });
+
+  it('sends tracker-shaped events by default: no sessionId, engagement reports after pageviews, with scroll depth', () => {
+    const events = eventsOf(run());
+    expect(events.filter((e) => e.data.sessionId !== undefined)).toEqual([]);
+    const engagement = events.filter((e) => e.data.kind === 'engagement');
+    expect(engagement.length / events.filter((e) => e.data.kind === 'pageview').length).toBeGreaterThan(0.4);
+    for (const e of engagement) {
+      if (e.data.kind !== 'engagement') continue;
+      expect(e.data.scrollDepth).toBeGreaterThanOrEqual(0);
+      expect(e.data.scrollDepth).toBeLessThanOrEqual(100);
+      expect(e.data.engagementMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(events.filter((e) => e.data.kind === 'pageview' && e.data.engagementMs !== undefined)).toEqual([]);
+    expect(eventsOf(run({ clientSessionIds: true })).every((e) => e.data.sessionId !== undefined)).toBe(true);
+    expect(eventsOf(run({ engagementShare: 0 })).some((e) => e.data.kind === 'engagement')).toBe(false);
+  });
+
+  it('lets people pause longer than 30 minutes between pages, so one person makes several visits a day', () => {
+    const byPerson = new Map<string, number[]>();
+    for (const e of eventsOf(run())) {
+      if (e.data.kind === 'engagement' || isbot(e.data.userAgent)) continue;
+      const k = `${e.data.site} ${e.data.ip} ${e.data.userAgent}`;
+      byPerson.set(k, [...(byPerson.get(k) ?? []), Date.parse(e.data.timestamp)]);
+    }
+    const gaps = [...byPerson.values()].flatMap((ts) => ts.slice(1).map((t, i) => t - ts[i]!));
+    const long = gaps.filter((g) => g > 30 * 60_000 && g < 4 * 3_600_000 + 60_000).length;
+    expect(long / gaps.length).toBeGreaterThan(0.01);
+    expect(gaps.filter((g) => g === 30 * 60_000).length).toBeGreaterThan(0);
+    expect(gaps.filter((g) => g === 30 * 60_000 + 1).length).toBeGreaterThan(0);
   });
 
   it('follows the site-local daily rhythm (busy afternoon, quiet night) also for a half-hour zone', () => {

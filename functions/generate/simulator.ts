@@ -30,6 +30,13 @@ export interface SimulatorOptions {
   malformedShare?: number;
   /** Share of human visitors with an IPv6 address where their country has IPv6 ranges (default 0.15). */
   ipv6Share?: number;
+  /**
+   * Send a client `sessionId` on every event, as the first simulator did (default false: tracker-shaped
+   * events, which carry none). Enrich ignores it either way; visits are derived by aggregate.
+   */
+  clientSessionIds?: boolean;
+  /** Probability that a pageview is followed by an `engagement` report when its page is left (default 0.6). */
+  engagementShare?: number;
   geoip: GeoIp;
 }
 
@@ -71,8 +78,21 @@ interface Pending {
 
 const MAX_RETURNING_POOL = 20_000;
 const THINK_MEDIAN_MS = 35_000;
-// Below the 30-minute inactivity window, so one simulated visit stays one visit for enrich too.
+/** Time on one page (below the 30-minute window: a pause longer than that is drawn on purpose, below). */
 const THINK_MAX_MS = 20 * 60_000;
+const INACTIVITY_MS = 30 * 60_000;
+/**
+ * Between two pages a person sometimes pauses longer than the 30-minute window (a new visit by the
+ * server's rule, so one person makes several visits a day), and now and then exactly 30 minutes (the
+ * visit continues) or 30 minutes and 1 ms (it does not): the boundary of the rule is exercised.
+ */
+const BREAK_SHARE = 0.05;
+const BREAK_MIN_MS = INACTIVITY_MS + 60_000;
+const BREAK_MAX_MS = 4 * 3_600_000;
+const EXACT_WINDOW_SHARE = 0.004;
+const JUST_OVER_WINDOW_SHARE = 0.004;
+/** A tab left open: the engagement report of a visit's last page comes long after it (it must not extend the visit). */
+const LATE_ENGAGEMENT_SHARE = 0.03;
 const LANGUAGES: Readonly<Record<string, string>> = {
   US: 'en-US',
   GB: 'en-GB',
@@ -111,6 +131,7 @@ function validate(o: SimulatorOptions): void {
     ['botShare', o.botShare],
     ['malformedShare', o.malformedShare],
     ['ipv6Share', o.ipv6Share],
+    ['engagementShare', o.engagementShare],
   ] as const) {
     if (v !== undefined && !(v >= 0 && v <= 1)) problems.push(`${name} must be between 0 and 1`);
   }
@@ -144,7 +165,15 @@ interface Session {
   (model: SiteModel, start: number, sessionId: string, out: Pending[]): void;
 }
 
-function createSessionPlayer(random: Random, ips: IpPool, botShare: number, ipv6Share: number, nextSeq: () => number): Session {
+interface PlayerOptions {
+  botShare: number;
+  ipv6Share: number;
+  clientSessionIds: boolean;
+  engagementShare: number;
+}
+
+function createSessionPlayer(random: Random, ips: IpPool, po: PlayerOptions, nextSeq: () => number): Session {
+  const { botShare, ipv6Share } = po;
   const newVisitor = (model: SiteModel): Visitor => {
     const country = model.countries.pick(random);
     const ua = HUMANS.pick(random);
@@ -184,8 +213,7 @@ function createSessionPlayer(random: Random, ips: IpPool, botShare: number, ipv6
           timestamp: '',
           userAgent: bot.ua,
           ip,
-          sessionId,
-          engagementMs: 0,
+          ...(po.clientSessionIds ? { sessionId } : {}),
         },
       });
       t += 500 + random.int(4500);
@@ -201,7 +229,7 @@ function createSessionPlayer(random: Random, ips: IpPool, botShare: number, ipv6
     let referrer = arrival.referrer;
     for (let i = 0; i < pages; i++) {
       const url = model.baseUrl + path + (i === 0 && arrival.query !== '' ? `?${arrival.query}` : '');
-      const think = Math.round(Math.min(THINK_MAX_MS, Math.max(2000, random.logNormal(THINK_MEDIAN_MS, 1))));
+      const dwell = Math.round(Math.min(THINK_MAX_MS, Math.max(2000, random.logNormal(THINK_MEDIAN_MS, 1))));
       const common = {
         site: model.spec.hostname,
         url,
@@ -209,20 +237,42 @@ function createSessionPlayer(random: Random, ips: IpPool, botShare: number, ipv6
         ip: v.ip,
         screenWidth: v.screenWidth,
         language: v.language,
-        sessionId,
+        ...(po.clientSessionIds ? { sessionId } : {}),
       };
-      out.push({ ts: t, seq: nextSeq(), data: { kind: 'pageview', ...common, referrer, timestamp: '', engagementMs: think } });
+      out.push({ ts: t, seq: nextSeq(), data: { kind: 'pageview', ...common, referrer, timestamp: '' } });
+      let lastTs = t;
       for (const e of model.events) {
         if (!path.startsWith(e.pathPrefix) || !random.chance(e.probability)) continue;
         const props = Object.fromEntries(Object.entries(e.props).map(([k, values]) => [k, pick(values)]));
-        const at = t + 500 + random.int(Math.max(1, think - 1000));
+        const at = t + 500 + random.int(Math.max(1, dwell - 1000));
+        lastTs = Math.max(lastTs, at);
+        out.push({ ts: at, seq: nextSeq(), data: { kind: 'event', name: e.name, props, ...common, referrer, timestamp: '' } });
+      }
+      const last = i === pages - 1;
+      if (random.chance(po.engagementShare)) {
+        // sent when the page is hidden or left: after the page's last event, before the next page
+        const late = last && random.chance(LATE_ENGAGEMENT_SHARE) ? INACTIVITY_MS + random.int(2 * INACTIVITY_MS) : 0;
+        const left = Math.max(lastTs + 1, t + dwell - 1 - random.int(500)) + late;
         out.push({
-          ts: at,
+          ts: left,
           seq: nextSeq(),
-          data: { kind: 'event', name: e.name, props, ...common, referrer, timestamp: '', engagementMs: 0 },
+          data: {
+            kind: 'engagement',
+            ...common,
+            referrer,
+            timestamp: '',
+            engagementMs: Math.max(0, Math.min(left - t, Math.round(dwell * (0.3 + 0.7 * random.next())))),
+            scrollDepth: Math.min(100, Math.round(random.next() * 110)),
+          },
         });
       }
-      t += think;
+      if (last) break;
+      // the next page: after the time on this one, or after a pause measured from this page's last event
+      const r = random.next();
+      if (r < BREAK_SHARE) t = lastTs + BREAK_MIN_MS + random.int(BREAK_MAX_MS - BREAK_MIN_MS);
+      else if (r < BREAK_SHARE + EXACT_WINDOW_SHARE) t = lastTs + INACTIVITY_MS;
+      else if (r < BREAK_SHARE + EXACT_WINDOW_SHARE + JUST_OVER_WINDOW_SHARE) t = lastTs + INACTIVITY_MS + 1;
+      else t += dwell;
       referrer = url; // the next page is reached by an internal link
       const next = model.pages.pick(random);
       path = next === path ? model.pages.pick(random) : next;
@@ -233,14 +283,10 @@ function createSessionPlayer(random: Random, ips: IpPool, botShare: number, ipv6
 }
 
 /** Mean events per visit of these sites, measured on a short run of their own (for `count`). */
-function meanEventsPerVisit(
-  models: readonly SiteModel[],
-  ips: IpPool,
-  o: Required<Pick<SimulatorOptions, 'seed' | 'botShare' | 'ipv6Share'>>,
-): { mean: number } {
+function meanEventsPerVisit(models: readonly SiteModel[], ips: IpPool, o: { seed: number } & PlayerOptions): { mean: number } {
   const random = createRandom(`${o.seed}/pilot`);
   let seq = 0;
-  const play = createSessionPlayer(random, ips, o.botShare, o.ipv6Share, () => seq++);
+  const play = createSessionPlayer(random, ips, o, () => seq++);
   const fresh = models.map((m) => ({ ...m, visitors: [] }));
   const picker = createWeightedPicker(fresh.map((m) => [m, m.share]));
   const sizes: number[] = [];
@@ -264,12 +310,23 @@ function expectedVisits(model: SiteModel, perDay: number, start: number, end: nu
 
 export function createSimulator(options: SimulatorOptions): Simulator {
   validate(options);
-  const o = { botShare: 0.05, malformedShare: 0, ipv6Share: 0.15, ...options };
+  const o = { botShare: 0.05, malformedShare: 0, ipv6Share: 0.15, clientSessionIds: false, engagementShare: 0.6, ...options };
   const from = o.from.getTime();
   const to = o.to.getTime();
   // malformedShare is left out: malformed records come from their own stream and never change valid events
   const runId = hash32(
-    JSON.stringify([o.seed, from, to, o.sessionsPerDay ?? null, o.count ?? null, o.botShare, o.ipv6Share, o.sites]),
+    JSON.stringify([
+      o.seed,
+      from,
+      to,
+      o.sessionsPerDay ?? null,
+      o.count ?? null,
+      o.botShare,
+      o.ipv6Share,
+      o.clientSessionIds,
+      o.engagementShare,
+      o.sites,
+    ]),
   ).toString(36);
   const ips = createIpPool(o.geoip);
   for (const s of o.sites) {
@@ -301,7 +358,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     let emitted = 0;
     let bad = 0;
     const limit = o.count ?? Number.POSITIVE_INFINITY;
-    const play = createSessionPlayer(random, ips, o.botShare, o.ipv6Share, () => seq++);
+    const play = createSessionPlayer(random, ips, o, () => seq++);
     let pending: Pending[] = [];
     let generated = 0;
     for (let h = 0; h < hours && emitted < limit; h++) {

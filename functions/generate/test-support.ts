@@ -23,6 +23,8 @@ export function createStandInDimensionsOf(geoip: GeoIp): DimensionsOf {
       utmSource: q.get('utm_source') ?? '',
       utmMedium: q.get('utm_medium') ?? '',
       utmCampaign: q.get('utm_campaign') ?? '',
+      utmContent: q.get('utm_content') ?? '',
+      utmTerm: q.get('utm_term') ?? '',
       country: geoip.country(raw.ip),
       browser: ua.browser.name ?? '',
       os: ua.os.name ?? '',

@@ -1,8 +1,9 @@
 /**
  * The query function's configuration, read once from the environment and frozen. PORT belongs to the
- * Functions Framework (and main.ts); LOG_LEVEL and DATABASE_URL as in ARCHITECTURE.md "Configuration".
+ * Functions Framework (and main.ts); LOG_LEVEL, DATABASE_URL and WTM_QUERY_TIMEOUT_MS as in ARCHITECTURE.md "Configuration".
  */
 import { resolve } from 'node:path';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from './queries/reader';
 import { parseCorsOrigins, type CorsPolicy } from './http-policy';
 
 export interface QueryConfig {
@@ -12,6 +13,8 @@ export interface QueryConfig {
   /** Folder with `dist/` (the esbuild bundle) and `demo/` (the demo pages). */
   webRoot: string;
   port: number;
+  /** WTM_QUERY_TIMEOUT_MS: the longest one stats statement may run before the request answers 503. */
+  statementTimeoutMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -21,6 +24,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const port = Number(env.PORT ?? '8080');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be an integer from 0 to 65535');
+  const statementTimeoutMs = Number(env.WTM_QUERY_TIMEOUT_MS ?? String(DEFAULT_STATEMENT_TIMEOUT_MS));
+  if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 100 || statementTimeoutMs > 300_000) {
+    throw new Error('WTM_QUERY_TIMEOUT_MS must be an integer from 100 to 300000 (milliseconds)');
+  }
   return Object.freeze({
     databaseUrl: env.DATABASE_URL ?? 'sqlite:.data/wtm.sqlite',
     cors: parseCorsOrigins(env.WTM_CORS_ORIGINS),
@@ -28,5 +35,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): R
     // The repository's web/ folder; the container image keeps the same layout.
     webRoot: resolve(__dirname, '..', '..', 'web'),
     port,
+    statementTimeoutMs,
   });
 }

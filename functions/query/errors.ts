@@ -4,7 +4,15 @@
  * carries a stack, SQL or a parameter value.
  */
 export type ApiErrorCode =
-  'invalid_parameter' | 'unauthorized' | 'forbidden' | 'not_found' | 'method_not_allowed' | 'uri_too_long' | 'unavailable' | 'internal';
+    | 'invalid_parameter'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'uri_too_long'
+  | 'unavailable'
+  | 'timeout'
+  | 'internal';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

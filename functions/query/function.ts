@@ -13,7 +13,10 @@ import { createQueryHandler, type QueryHandler } from './handler';
 export async function openQuery(config: QueryConfig, logger: Logger): Promise<{ handler: QueryHandler; close(): Promise<void> }> {
   const db = createDatabase({ url: config.databaseUrl });
   if (config.databaseUrl.startsWith('sqlite:')) await db.migrate();
-  return { handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot }), close: () => db.close() };
+  return {
+    handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot, statementTimeoutMs: config.statementTimeoutMs }),
+    close: () => db.close(),
+  };
 }
 
 export const createFunction: FunctionFactory = async (env) => {

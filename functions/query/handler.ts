@@ -15,6 +15,7 @@ import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
 import { openApiDocument } from './openapi';
 import { parseQueryString } from './params';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, StatementTimeoutError, createReader } from './queries/reader';
 import type { Route, RouteDeps } from './route';
 import { breakdownRoute } from './routes/breakdown';
 import { realtimeRoute } from './routes/realtime';
@@ -47,6 +48,8 @@ export interface QueryHandlerDeps {
   /** Folder holding `dist/` (bundle) and `demo/` (pages); static files are not served when omitted. */
   webRoot?: string;
   now?: () => number;
+  /** Longest a stats statement may run (WTM_QUERY_TIMEOUT_MS); default DEFAULT_STATEMENT_TIMEOUT_MS. */
+  statementTimeoutMs?: number;
 }
 
 export interface QueryHandler {
@@ -98,7 +101,12 @@ function errorAnswer(e: ApiError): Answer {
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? silentLogger;
   const cors = deps.cors ?? parseCorsOrigins('');
-  const routeDeps: RouteDeps = { db: deps.db, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
+  const routeDeps: RouteDeps = {
+    db: deps.db,
+    read: createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS }),
+    visitors: deps.visitors ?? hllVisitorCounter,
+    now: deps.now ?? Date.now,
+  };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 
@@ -169,7 +177,11 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
         ({ route, answer: a } = await answer(req, path, query));
       } catch (e) {
         if (isApiError(e)) a = errorAnswer(e);
-        else if (e instanceof ConnectionError) {
+        else if (e instanceof StatementTimeoutError) {
+          // Transient for the client (the same question may pass when the server is less busy), never a hang.
+          logger.warn({ route: path, limitMs: e.limitMs }, 'statement timeout');
+          a = errorAnswer(new ApiError(503, 'timeout', `the question took longer than ${e.limitMs} ms; retry shortly or ask for a shorter range`));
+        } else if (e instanceof ConnectionError) {
           logger.error({ route, err: errorMessage(e) }, 'database unavailable');
           a = errorAnswer(new ApiError(503, 'unavailable', 'the database is not answering; retry shortly'));
         } else {

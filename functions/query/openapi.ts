@@ -24,6 +24,9 @@ const statsErrors = {
   '401': errorResponse('The site is private (or not registered) and no valid Authorization: Bearer header was sent'),
   '403': errorResponse('The token does not open this site (or the site is not registered)'),
   '405': errorResponse('Only GET, HEAD and OPTIONS'),
+  '503': errorResponse(
+    'Transient: the database is not answering (`unavailable`) or a statement ran past the time limit (`timeout`); retry shortly',
+  ),
 };
 
 const periodParams = [param('site'), param('period'), param('from'), param('to')];
@@ -93,6 +96,7 @@ export const openApiDocument = {
                   'method_not_allowed',
                   'uri_too_long',
                   'unavailable',
+                  'timeout',
                   'internal',
                 ],
               },
@@ -201,10 +205,20 @@ export const openApiDocument = {
           results: {
             type: 'array',
             description:
-              'The page holds the values ranked by pageviews (page), events (event) or visits (other dimensions); within the page they are ordered by visitors, then pageviews (event: events, then visitors). Metrics a dimension does not have are null; an absent value is "(none)".',
+              'Values ordered by visitors (exact), then pageviews (event: events), then a hash of the value, so pages never overlap. Metrics a dimension does not have are null; an absent value is "(none)". Pages carry time_on_page and scroll_depth (null without engagement data).',
             items: {
               type: 'object',
-              required: ['value', 'visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration', 'events'],
+              required: [
+                'value',
+                'visitors',
+                'pageviews',
+                'visits',
+                'bounce_rate',
+                'visit_duration',
+                'events',
+                'time_on_page',
+                'scroll_depth',
+              ],
               additionalProperties: false,
               properties: {
                 value: { type: 'string' },
@@ -214,6 +228,13 @@ export const openApiDocument = {
                 bounce_rate: { type: ['number', 'null'], minimum: 0, maximum: 100 },
                 visit_duration: nullableCount,
                 events: nullableCount,
+                time_on_page: { ...nullableCount, description: 'mean engaged seconds per visitor who engaged with the page' },
+                scroll_depth: {
+                  type: ['integer', 'null'],
+                  minimum: 0,
+                  maximum: 100,
+                  description: 'mean greatest scroll depth (percent) of those visitors',
+                },
               },
             },
           },
@@ -257,7 +278,13 @@ export const openApiDocument = {
     '/api/v1/sites': {
       get: {
         summary: 'Sites the caller may read: every public site plus those the bearer token opens',
-        responses: { '200': ok('Sites', 'The sites'), '304': statsErrors['304'], '400': statsErrors['400'], '405': statsErrors['405'] },
+        responses: {
+          '200': ok('Sites', 'The sites'),
+          '304': statsErrors['304'],
+          '400': statsErrors['400'],
+          '405': statsErrors['405'],
+          '503': statsErrors['503'],
+        },
       },
     },
     '/api/v1/stats/summary': {

@@ -9,7 +9,7 @@
  * - `12mo`: from the first day of the month 11 months ago through today; previous = as many days before.
  * - `from`/`to`: inclusive site-local dates, at most MAX_RANGE_DAYS days; previous = as many days before.
  */
-import { DAY_MS, HOUR_MS, bucketOf, toLocalMs, type Grain } from '../lib/time';
+import { DAY_MS, HOUR_MS, bucketOf, fromLocalMs, toLocalMs, type Grain } from '../lib/time';
 
 import { PERIODS, type PeriodName } from '../../events/vocabulary';
 
@@ -111,4 +111,22 @@ export function bucketStarts(from: number, to: number, stepMs: number): number[]
   const out: number[] = [];
   for (let t = from; t < to; t += stepMs) out.push(t);
   return out;
+}
+
+/** A local range as the facts are keyed: the site-local days it touches (inclusive) and its UTC instants. */
+export interface FactRange {
+  fromDay: number;
+  lastDay: number;
+  fromTs: number;
+  toTs: number;
+}
+
+/** The facts' bounds of a local range in `timeZone` (its local hours are contiguous, so two instants bound it). */
+export function factRange(range: LocalRange, timeZone: string): FactRange {
+  return {
+    fromDay: bucketOf(range.from, 'd'),
+    lastDay: bucketOf(range.to - 1, 'd'),
+    fromTs: fromLocalMs(range.from, timeZone),
+    toTs: fromLocalMs(range.to, timeZone),
+  };
 }

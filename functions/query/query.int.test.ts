@@ -24,6 +24,7 @@ function recentVisits(hostname: string, timezone: string): Visit[] {
     pages: back === 1 ? ['/', '/pricing'] : ['/'],
     durationMs: 0,
     events: [],
+    engagements: [],
     source: '',
     country: 'IN',
   }));

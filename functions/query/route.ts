@@ -1,10 +1,14 @@
 /** What a route gets and returns. Routes are thin: parse → permission → query → respond. */
 import type { Database } from '../lib/db';
 import type { Bearer } from './access';
+import type { Reader } from './queries/reader';
 import type { VisitorCounter } from './visitors';
 
 export interface RouteDeps {
+  /** Access lookups (sites, tokens). */
   db: Database;
+  /** Every stats SELECT, time-limited (queries/reader.ts). */
+  read: Reader;
   visitors: VisitorCounter;
   /** The current instant (UTC ms); injected so tests can pin "today". */
   now(): number;

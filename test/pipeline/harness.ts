@@ -5,7 +5,9 @@
  * records as binary-mode CloudEvents over HTTP, waiting on consumer-group lag, and the check of the
  * rejected topic against the malformed records that were sent.
  */
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { AssignerProtocol, Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { assertAttributes, decodeRejected, type CloudEvent, type RawTraffic, type RejectedTraffic, type RejectReason } from '../../events';
 import { dimensionsOf } from '../../functions/enrich/classify';
 import { createGroundTruth, type GroundTruth } from '../../functions/generate/ground-truth';
@@ -112,6 +114,8 @@ export async function produceRaw(opts: {
   items: Iterable<SimulatedItem>;
   truth?: GroundTruth;
   copies?: 1 | 2;
+  /** Events per second (default 0 = as fast as Kafka takes them). */
+  rate?: number;
 }): Promise<Progress> {
   const logger = testLogger('generate');
   const publisher = createKafkaPublisher({ brokers: opts.brokers, clientId: 'wtm-generate', logger });
@@ -132,7 +136,7 @@ export async function produceRaw(opts: {
         for (let i = 0; i < copies; i++) await sender.send(topic, records);
       },
       batchSize: 500,
-      rate: 0,
+      rate: opts.rate ?? 0,
       ...(opts.truth === undefined ? {} : { truth: opts.truth }),
     });
   } finally {
@@ -163,6 +167,21 @@ export async function groupLag(brokers: readonly string[], groupId: string, topi
       parts.push(`p${p.partition}: ${done}/${p.high}`);
     }
     return { lag, partitions: parts.join(', ') };
+  } finally {
+    await a.disconnect();
+  }
+}
+
+/** Members of a consumer group that hold partitions now. */
+export async function groupMembersWithPartitions(brokers: readonly string[], groupId: string): Promise<number> {
+  const a = admin(brokers);
+  await a.connect();
+  try {
+    const { groups } = await a.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).filter((m) => {
+      const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+      return decoded !== null && Object.values(decoded.assignment).some((partitions) => partitions.length > 0);
+    }).length;
   } finally {
     await a.disconnect();
   }
@@ -424,4 +443,69 @@ export async function startKafkaSourceBridge(opts: {
     },
   });
   return { stats, stop: () => consumer.disconnect() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// An aggregate runner in a process of its own (aggregate-process.ts), to run two in parallel and SIGKILL one
+
+export interface RunnerProcess {
+  child: ChildProcess;
+  /** Every line it wrote (stdout and stderr). */
+  output: string[];
+  alive(): boolean;
+  /** SIGKILL (no flush, no commit) and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (flush, commit, close) and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+export function spawnAggregateRunner(opts: {
+  brokers: readonly string[];
+  databaseUrl: string;
+  topicPrefix: string;
+  groupId: string;
+  flushSize?: number;
+}): RunnerProcess {
+  const args = JSON.stringify({
+    brokers: opts.brokers,
+    databaseUrl: opts.databaseUrl,
+    topicPrefix: opts.topicPrefix,
+    groupId: opts.groupId,
+    flushSize: opts.flushSize ?? 2000,
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
+  });
+  // node itself (not the tsx CLI, which forks a child that would outlive a SIGKILL of its parent)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'aggregate-process.ts'), args], {
+    cwd: join(__dirname, '..', '..'),
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const collect = (d: Buffer) =>
+    output.push(
+      ...d
+        .toString()
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const end = async (signal: NodeJS.Signals) => {
+    if (gone()) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  };
+  return { child, output, alive: () => !gone(), kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}
+
+/** Resolves once the runner says it consumes (or fails with its output when it exits first). */
+export async function runnerStarted(r: RunnerProcess, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!r.output.some((l) => l.includes('aggregate runner consuming'))) {
+    if (!r.alive()) throw new Error(`aggregate runner exited: ${r.output.join('\n').slice(-2000)}`);
+    if (Date.now() > until) throw new Error(`aggregate runner not consuming after ${timeoutMs} ms: ${r.output.join('\n').slice(-2000)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
 }

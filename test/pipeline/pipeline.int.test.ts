@@ -1,10 +1,12 @@
 /**
- * Acceptance test of the whole pipeline (issue 3) on its kafkajs adapters: a seeded run of 100,000
- * events over three sites (New York, Berlin, Kolkata) and five days, with bots and malformed records,
- * is produced to the real Kafka by generate's runner, enriched by the enrich runner, aggregated by
- * the aggregate runner into MariaDB — and every figure in SQL equals the simulator's ground truth
- * (visitors within the HLL's error). Then the whole raw stream is delivered a second time and
- * nothing changes. The query API answers the same numbers.
+ * Acceptance test of the whole pipeline (issues 3, 12, 13) on its kafkajs adapters: a seeded run of
+ * 100,000 tracker-shaped events (no sessionId; pauses past 30 minutes, visits across the sites' midnight,
+ * engagement reports, custom events with props) over three sites (New York, Berlin, Kolkata) and five
+ * days, with bots and malformed records, is produced to the real Kafka by generate's runner, enriched by
+ * the enrich runner, aggregated by the aggregate runner into MariaDB — and what the stats API answers
+ * equals the simulator's ground truth (compare.ts: every count and visitors exact per site-day and per
+ * dimension value, whole-day ranges exact, 24h within 2 %). Then the whole raw stream is delivered a
+ * second time and nothing changes. One seeded run serves every assertion (CI time).
  */
 import { ENRICH_GROUP_ID, createEnricherFromConfig, startEnrichRunner } from '../../functions/enrich/runner';
 import { readEnrichConfig } from '../../functions/enrich/config';
@@ -13,11 +15,11 @@ import { createAggregateStage, type AggregateStage } from '../../functions/aggre
 import type { Enricher } from '../../functions/enrich/core';
 import type { Database } from '../../functions/lib/db';
 import { createKafkaPublisher, type KafkaPublisher, type RunningConsumer } from '../../functions/lib/kafka';
-import { createQueryHandler } from '../../functions/query/handler';
-import { createSiteRegistry } from '../../functions/sites/registry';
 import { describeWithServices } from '../services';
 import { compareWithTruth, formatMismatches } from './compare';
+import { describeTruth } from './truth-features';
 import {
+  PIPELINE_SITES,
   SALT_SECRET,
   checkRejected,
   createWorkload,
@@ -29,7 +31,8 @@ import {
   type Workload,
 } from './harness';
 
-const COUNT = 100_000;
+/** 100,000 in CI; WTM_PIPELINE_EVENTS makes a quicker local run (at least 100,000 is the acceptance). */
+const COUNT = Number(process.env.WTM_PIPELINE_EVENTS ?? 100_000);
 
 describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['kafka', 'mysql'], (services) => {
   let workload: Workload;
@@ -93,8 +96,28 @@ describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['
     await waitForGroups(s.brokers, groups(), { timeoutMs: 480_000, progress });
 
     const truth = workload.truth.toJSON();
+    const started = Date.now();
     const mismatches = await compareWithTruth(db, truth);
     if (mismatches.length > 0) throw new Error(`${formatMismatches(mismatches)}\nworkload: ${workload.describe()}`);
+    process.stderr.write(`pipeline: the API matched the truth in ${Date.now() - started} ms\n`);
+
+    // the comparison can fail: one visitor more for one exit page on one day, 1 % fewer bounces on another day
+    const wrong = structuredClone(truth);
+    const site = Object.values(wrong.sites)[0]!;
+    const [day, dims] = Object.entries(site.dayDimensions).find(([, d]) => Object.keys(d.exit_page).length > 0)!;
+    const [exit, figures] = Object.entries(dims.exit_page)[0]!;
+    figures.visitors++;
+    const [otherDay, other] = Object.entries(site.days).find(([d, f]) => d !== day && f.bounces > 100)!;
+    other.bounces -= Math.ceil(other.visits / 100);
+    const found = await compareWithTruth(db, wrong, { hours: false, window24h: false });
+    expect(found.map((m) => `${m.site} ${m.scope} ${m.metric}`).sort()).toEqual(
+      [
+        `${site.site} day ${day} exit_page ${JSON.stringify(exit === '' ? '(none)' : exit)} visitors`,
+        `${site.site} day ${otherDay} bounce_rate`,
+        `${site.site} timeseries day ${otherDay} bounce_rate`,
+      ].sort(),
+    );
+
     // the workload really covers what the test claims
     expect(Object.keys(truth.sites)).toHaveLength(3);
     for (const site of Object.values(truth.sites)) {
@@ -102,6 +125,12 @@ describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['
       expect(site.totals.botEvents).toBeGreaterThan(0);
       expect(site.totals.events).toBeGreaterThan(0);
     }
+    const features = describeTruth(workload.truth, PIPELINE_SITES);
+    process.stderr.write(`pipeline: ${JSON.stringify(features)}\n`);
+    expect(features.personDaysWithSeveralVisits).toBeGreaterThan(100);
+    expect(features.visitsAcrossMidnight).toBeGreaterThan(5);
+    expect(features.exactWindowGaps).toBeGreaterThan(0);
+    expect(features.engagedPageVisitorDays).toBeGreaterThan(5_000);
     expect(truth.malformed.total).toBe(workload.malformed.length);
     expect(Object.keys(truth.malformed.byKind).length).toBeGreaterThanOrEqual(8);
   });
@@ -113,38 +142,6 @@ describeWithServices('pipeline through Kafka into MariaDB (kafkajs runners)', ['
     expect(problems).toEqual([]);
     expect(rejected.length).toBe(workload.malformed.length);
     expect(workload.malformed.some((m) => m.reason === 'unknown_site')).toBe(true);
-  });
-
-  it('answers the same numbers through the query API (summary and page breakdown)', async () => {
-    const truth = workload.truth.toJSON();
-    const handler = createQueryHandler({ db });
-    const registry = createSiteRegistry(db);
-    for (const site of Object.values(truth.sites)) {
-      const days = Object.keys(site.days).sort();
-      const range = `site=${site.site}&from=${days[0]}&to=${days[days.length - 1]}`;
-      // private sites need a token (public ones do not check it)
-      const headers = { authorization: `Bearer ${await registry.createToken(site.site, 'pipeline test')}` };
-      const summary = await handler.handle({ method: 'GET', url: `/api/v1/stats/summary?${range}`, headers });
-      expect(summary.status).toBe(200);
-      const m = (JSON.parse(String(summary.body)) as { metrics: Record<string, number> }).metrics;
-      const t = site.totals;
-      expect({ pageviews: m.pageviews, visits: m.visits, events: m.events, bot_events: m.bot_events }).toEqual({
-        pageviews: t.pageviews,
-        visits: t.visits,
-        events: t.events,
-        bot_events: t.botEvents,
-      });
-      expect(m.bounce_rate).toBeCloseTo(Math.round((t.bounces / t.visits) * 1000) / 10, 5);
-      expect(Math.abs(m.visitors! - t.visitors)).toBeLessThanOrEqual(t.visitors * 0.02);
-
-      const breakdown = await handler.handle({ method: 'GET', url: `/api/v1/stats/breakdown?${range}&dimension=page&limit=100`, headers });
-      expect(breakdown.status).toBe(200);
-      const results = (JSON.parse(String(breakdown.body)) as { results: { value: string; pageviews: number }[] }).results;
-      const want = Object.fromEntries(
-        Object.entries(site.dimensions.page).map(([page, c]) => [page === '' ? '(none)' : page, c.pageviews]),
-      );
-      expect(Object.fromEntries(results.map((r) => [r.value, r.pageviews]))).toEqual(want);
-    }
   });
 
   it('gives the same numbers when the whole raw stream is delivered a second time', async () => {

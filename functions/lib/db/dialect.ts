@@ -35,6 +35,25 @@ export interface Dialect {
   forUpdate: string;
   /** Quote an identifier. */
   id(name: string): string;
+  /**
+   * CREATE INDEX; a `[column, length]` part is a prefix of a long VARCHAR on MySQL (InnoDB key parts are
+   * limited in bytes) and the whole column on SQLite (which has no prefix indexes).
+   */
+  createIndex(name: string, table: string, columns: readonly (string | readonly [string, number])[]): string;
+}
+
+/**
+ * Keyset paging: rows after `values` in the order of `columns`, as `a > ? OR (a = ? AND b > ?) …` (every
+ * dialect turns this into an index range; row-value comparisons are not optimised everywhere).
+ */
+export function keysetAfter(columns: readonly string[], values: readonly unknown[]): SqlStatement {
+  const parts: string[] = [];
+  const replacements: unknown[] = [];
+  columns.forEach((c, i) => {
+    parts.push(`(${[...columns.slice(0, i).map((p) => `${p} = ?`), `${c} > ?`].join(' AND ')})`);
+    replacements.push(...values.slice(0, i), values[i]);
+  });
+  return { sql: `(${parts.join(' OR ')})`, replacements };
 }
 
 function plainInsert(
@@ -65,6 +84,8 @@ export function createDialect(kind: DialectKind): Dialect {
       kind,
       id,
       forUpdate: ' FOR UPDATE',
+      createIndex: (name, table, columns) =>
+        `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => (typeof c === 'string' ? id(c) : `${id(c[0])}(${Math.floor(c[1])})`)).join(',')})`,
       insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
       deleteLimit: (table, where, limit) => `DELETE FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)}`,
       upsertAdd(table, keys, add, rows, insertOnly = []) {
@@ -97,6 +118,8 @@ export function createDialect(kind: DialectKind): Dialect {
     kind,
     id,
     forUpdate: '',
+    createIndex: (name, table, columns) =>
+      `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => id(typeof c === 'string' ? c : c[0])).join(',')})`,
     insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
     deleteLimit: (table, where, limit) =>
       `DELETE FROM ${id(table)} WHERE rowid IN (SELECT rowid FROM ${id(table)} WHERE ${where} LIMIT ${Math.floor(limit)})`,
@@ -121,4 +144,21 @@ export function createDialect(kind: DialectKind): Dialect {
       return { sql: `INSERT INTO ${id(table)} (${cols(columns)}) VALUES ${v.sql} ON CONFLICT DO NOTHING`, replacements: v.replacements };
     },
   };
+}
+
+/** Which server runs the SQL: MySQL 8 and MariaDB share a dialect but spell a statement time limit differently. */
+export type SqlServer = 'mysql' | 'mariadb' | 'sqlite';
+
+/**
+ * One SELECT bounded to `ms` of execution time. MySQL 8: the `MAX_EXECUTION_TIME` optimizer hint (read-only
+ * SELECTs only; error 3024). MariaDB: `SET STATEMENT max_statement_time=<seconds> FOR` (error 1969). SQLite has
+ * no server-side limit: the statement is returned unchanged (the embedded database serves one process).
+ */
+export function limitStatementTime(server: SqlServer, sql: string, ms: number): string {
+  const select = /^\s*SELECT\b/i;
+  if (!select.test(sql)) throw new Error('only a SELECT can be time-limited');
+  const limit = Math.max(1, Math.floor(ms));
+  if (server === 'mysql') return sql.replace(select, `SELECT /*+ MAX_EXECUTION_TIME(${limit}) */`);
+  if (server === 'mariadb') return `SET STATEMENT max_statement_time=${limit / 1000} FOR ${sql.trimStart()}`;
+  return sql;
 }

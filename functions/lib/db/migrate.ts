@@ -11,6 +11,7 @@ import { Umzug, SequelizeStorage } from 'umzug';
 import { QueryTypes, type QueryInterface, type Sequelize, type Transaction } from 'sequelize';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-session-entry-exit-ids';
+import * as m0003 from './migrations/0003-storage-v2';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
@@ -20,6 +21,7 @@ export interface Migration {
 export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
   { name: '0001-initial', migration: m0001 },
   { name: '0002-session-entry-exit-ids', migration: m0002 },
+  { name: '0003-storage-v2', migration: m0003 },
 ];
 
 export function createMigrator(sequelize: Sequelize) {

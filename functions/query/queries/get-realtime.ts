@@ -1,15 +1,14 @@
 /** Pageviews per minute bucket (site totals) in [from, to); minutes without a row are absent. */
-import type { Database } from '../../lib/db';
-import { num, select } from './rows';
+import { num } from './rows';
+import type { Reader } from './reader';
 
 export interface RealtimeRow {
   bucket: number;
   pageviews: number;
 }
 
-export async function getRealtime(db: Database, siteId: number, from: number, to: number): Promise<RealtimeRow[]> {
-  const rows = await select(
-    db,
+export async function getRealtime(read: Reader, siteId: number, from: number, to: number): Promise<RealtimeRow[]> {
+  const rows = await read.select(
     `SELECT bucket, SUM(pageviews) AS pageviews
      FROM rollups
      WHERE site_id = :siteId AND grain = 'm' AND dimension = '' AND bucket >= :from AND bucket < :to

@@ -2,20 +2,19 @@
  * Site totals (dimension '') of a range and of the range right before it, in one pass over the
  * rollups: the previous range ends where the current one begins.
  */
-import type { Database } from '../../lib/db';
 import type { LocalRange } from '../period';
-import { counters, select, sumCounters, type Counters } from './rows';
+import { counters, sumCounters, type Counters } from './rows';
+import type { Reader } from './reader';
 
 export interface SummaryTotals {
   current: Counters;
   previous: Counters;
 }
 
-export async function getSummary(db: Database, siteId: number, current: LocalRange, previous: LocalRange): Promise<SummaryTotals> {
+export async function getSummary(read: Reader, siteId: number, current: LocalRange, previous: LocalRange): Promise<SummaryTotals> {
   if (previous.to !== current.from || previous.grain !== current.grain)
     throw new RangeError('previous range must end where the current begins');
-  const rows = await select(
-    db,
+  const rows = await read.select(
     `SELECT ${sumCounters('c_', 'bucket >= :from')}, ${sumCounters('p_', 'bucket < :from')}
      FROM rollups
      WHERE site_id = :siteId AND grain = :grain AND dimension = '' AND bucket >= :prevFrom AND bucket < :to`,

@@ -3,15 +3,15 @@
  * BOOLEAN as 0/1, SQLite returns NULL for a SUM over no rows. Every query file converts through these.
  */
 import { QueryTypes } from 'sequelize';
-import type { Counters } from '../../aggregate/rollup';
+import { ROLLUP_COUNTERS, type Counters, type RollupCounter } from '../../../events/vocabulary';
 import type { Database } from '../../lib/db';
 
-/** The additive counters of a rollup row, as the aggregate function writes them. */
-export type { Counters };
+/** The additive counters of a rollup row (events/vocabulary.ts, snake_case as in SQL). */
+export type { Counters, RollupCounter };
 
 export type Row = Record<string, unknown>;
 
-/** Runs one SELECT with bound (named) replacements. */
+/** Runs one SELECT with bound (named) replacements, without a time limit (see reader.ts for the bounded one). */
 export async function select(db: Database, sql: string, replacements: Record<string, unknown>): Promise<Row[]> {
   return db.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT });
 }
@@ -38,32 +38,18 @@ export function bytes(v: unknown): Uint8Array {
   throw new TypeError('a sketch column holds no bytes');
 }
 
-export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze({
-  pageviews: 0,
-  visits: 0,
-  bounces: 0,
-  durationMs: 0,
-  events: 0,
-  botEvents: 0,
-});
+export const ZERO_COUNTERS: Readonly<Counters> = Object.freeze(
+  Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, 0])) as Counters,
+);
 
-/** Reads counters from columns named `<prefix>pageviews`, `<prefix>visits`, …. */
+/** Reads every counter from columns named `<prefix><counter>`; a column the statement did not select counts 0. */
 export function counters(row: Row, prefix = ''): Counters {
-  return {
-    pageviews: num(row[`${prefix}pageviews`]),
-    visits: num(row[`${prefix}visits`]),
-    bounces: num(row[`${prefix}bounces`]),
-    durationMs: num(row[`${prefix}duration_ms`]),
-    events: num(row[`${prefix}events`]),
-    botEvents: num(row[`${prefix}bot_events`]),
-  };
+  return Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, num(row[`${prefix}${c}`])])) as Counters;
 }
 
 /** `SUM(col) AS <prefix>col` for every counter, optionally only where `condition` holds. */
 export function sumCounters(prefix = '', condition?: string): string {
-  return ['pageviews', 'visits', 'bounces', 'duration_ms', 'events', 'bot_events']
-    .map((c) =>
-      condition === undefined ? `SUM(${c}) AS ${prefix}${c}` : `SUM(CASE WHEN ${condition} THEN ${c} ELSE 0 END) AS ${prefix}${c}`,
-    )
-    .join(', ');
+  return ROLLUP_COUNTERS.map((c) =>
+    condition === undefined ? `SUM(${c}) AS ${prefix}${c}` : `SUM(CASE WHEN ${condition} THEN ${c} ELSE 0 END) AS ${prefix}${c}`,
+  ).join(', ');
 }

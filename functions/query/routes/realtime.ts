@@ -4,8 +4,9 @@ import { MAX_AGE } from '../http-policy';
 import { parseSiteOnly } from '../params';
 import { bucketStarts, formatLocal } from '../period';
 import { getRealtime } from '../queries/get-realtime';
-import { countRangeVisitors } from '../range-visitors';
+import { countSketchVisitors } from '../range-visitors';
 import type { Route } from '../route';
+import type { RealtimeResponse } from '../shape';
 import { MINUTE_MS, bucketOf, toLocalMs } from '../../lib/time';
 
 export const REALTIME_VISITOR_MINUTES = 5;
@@ -18,16 +19,17 @@ export const realtimeRoute: Route = async (req, deps) => {
   const end = bucketOf(toLocalMs(deps.now(), site.timezone), 'm') + MINUTE_MS;
   const from = end - REALTIME_MINUTES * MINUTE_MS;
   const [rows, visitors] = await Promise.all([
-    getRealtime(deps.db, site.id, from, end),
-    countRangeVisitors(deps, site.id, { from: end - REALTIME_VISITOR_MINUTES * MINUTE_MS, to: end, grain: 'm' }),
+    getRealtime(deps.read, site.id, from, end),
+    countSketchVisitors(deps, site.id, { from: end - REALTIME_VISITOR_MINUTES * MINUTE_MS, to: end, grain: 'm' }),
   ]);
   const perMinute = new Map(rows.map((r) => [r.bucket, r.pageviews]));
+  const body: RealtimeResponse = {
+    site: site.hostname,
+    visitors,
+    pageviews_per_minute: bucketStarts(from, end, MINUTE_MS).map((t) => ({ t: formatLocal(t), pageviews: perMinute.get(t) ?? 0 })),
+  };
   return {
-    body: {
-      site: site.hostname,
-      visitors,
-      pageviews_per_minute: bucketStarts(from, end, MINUTE_MS).map((t) => ({ t: formatLocal(t), pageviews: perMinute.get(t) ?? 0 })),
-    },
+    body,
     maxAge: MAX_AGE.realtime,
     isPublicData,
   };

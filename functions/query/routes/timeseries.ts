@@ -1,14 +1,15 @@
-/** GET /api/v1/stats/timeseries — site totals per minute/hour/day bucket, every bucket present. */
+/**
+ * GET /api/v1/stats/timeseries — site totals per minute/hour/day bucket, every bucket present. Each bucket's
+ * visitors are its rollup row's exact `visitors` (distinct visitorIds of that bucket): no sketch is read.
+ */
 import { authorizeSite } from '../access';
 import { invalidParameter } from '../errors';
 import { periodMaxAge } from '../http-policy';
 import { parseTimeseries, type Interval } from '../params';
 import { bucketStarts, formatLocal, resolvePeriod, type ResolvedPeriod } from '../period';
 import { getTimeseries } from '../queries/get-timeseries';
-import { getVisitorSketches } from '../queries/get-visitor-sketches';
-import { visitorsPerBucket } from '../range-visitors';
 import type { Route } from '../route';
-import { fillBuckets } from '../shape';
+import { fillBuckets, type TimeseriesResponse } from '../shape';
 import { DAY_MS, GRAIN_MS, HOUR_MS, type Grain } from '../../lib/time';
 
 const GRAIN: Record<Interval, Grain> = { minute: 'm', hour: 'h', day: 'd' };
@@ -39,21 +40,17 @@ export const timeseriesRoute: Route = async (req, deps) => {
   const interval = chooseInterval(params.interval, period, isToday);
   const grain = GRAIN[interval];
   const { from, to } = period.current;
-  const [rows, sketches] = await Promise.all([
-    getTimeseries(deps.db, site.id, grain, from, to),
-    params.metrics.includes('visitors')
-      ? getVisitorSketches(deps.db, { siteId: site.id, grain, dimension: '', from, to })
-      : Promise.resolve([]),
-  ]);
+  const rows = await getTimeseries(deps.read, site.id, grain, from, to);
+  const body: TimeseriesResponse = {
+    site: site.hostname,
+    timezone: site.timezone,
+    interval,
+    range: { from: formatLocal(from), to: formatLocal(to) },
+    metrics: params.metrics,
+    buckets: fillBuckets(bucketStarts(from, to, GRAIN_MS[grain]), rows, params.metrics),
+  };
   return {
-    body: {
-      site: site.hostname,
-      timezone: site.timezone,
-      interval,
-      range: { from: formatLocal(from), to: formatLocal(to) },
-      metrics: params.metrics,
-      buckets: fillBuckets(bucketStarts(from, to, GRAIN_MS[grain]), rows, visitorsPerBucket(deps, sketches), params.metrics),
-    },
+    body,
     maxAge: periodMaxAge(period, isToday),
     isPublicData,
   };

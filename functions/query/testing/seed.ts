@@ -1,15 +1,23 @@
 /**
- * Test seeding: synthetic visits → rollup and sketch rows inserted straight into the schema, plus the
- * exact figures every endpoint should answer, computed from the same visits. Simplification: all
- * pageviews and events of a visit fall in the bucket of its first event (true for the API either way,
- * since the API only reads buckets).
+ * Test seeding for storage v2: synthetic visits → what the aggregate function would have written (rollup rows
+ * with exact visitors and engagement counters, site-total sketches at hour and minute grain, and the facts:
+ * `visits` and `events`), inserted straight into the schema, plus the exact figures every endpoint should
+ * answer, computed from the same visits. Simplification: every event of a visit happens at the instant of its
+ * first event (so rollup buckets and facts agree whatever the grain); the visit's duration is a number apart.
  */
 import { createHash } from 'node:crypto';
+import { ROLLUP_COUNTERS, type Counters } from '../../../events/vocabulary';
 import { createHll } from '../../aggregate/hll';
-import { valueKeyOf } from '../../aggregate/rollup';
 import type { Database } from '../../lib/db';
-import { DAY_MS, bucketOf, type Grain } from '../../lib/time';
+import { DAY_MS, bucketOf, fromLocalMs, type Grain } from '../../lib/time';
 import { sha256Hex } from '../access';
+
+/** One engagement event (a page hidden or left): engaged time and the scroll depth reached (percent, or unknown). */
+export interface Engagement {
+  page: string;
+  ms: number;
+  scrollDepth: number | null;
+}
 
 export interface Visit {
   visitorId: string;
@@ -18,6 +26,7 @@ export interface Visit {
   pages: string[];
   durationMs: number;
   events: string[];
+  engagements: Engagement[];
   source: string;
   country: string;
 }
@@ -60,12 +69,17 @@ export function makeVisits(hostname: string, firstDay: number, days: number, per
       const n = 1 + Math.floor(rnd() * 3);
       for (let v = 0; v < n; v++) {
         const pv = 1 + Math.floor(rnd() * rnd() * 5);
+        const pages = Array.from({ length: pv }, () => pick(PAGES));
         visits.push({
           visitorId,
           at: day + Math.floor(rnd() * DAY_MS),
-          pages: Array.from({ length: pv }, () => pick(PAGES)),
+          pages,
           durationMs: pv === 1 ? 0 : Math.floor(rnd() * 600_000),
           events: rnd() < 0.3 ? [pick(EVENTS)] : [],
+          // Most pageviews end with an engagement event; some without a scroll depth (not sent by the tracker).
+          engagements: pages.flatMap((page) =>
+            rnd() < 0.6 ? [{ page, ms: Math.floor(rnd() * 90_000), scrollDepth: rnd() < 0.85 ? Math.floor(rnd() * 101) : null }] : [],
+          ),
           source: pick(SOURCES),
           country: pick(COUNTRIES),
         });
@@ -75,19 +89,18 @@ export function makeVisits(hostname: string, firstDay: number, days: number, per
   return visits;
 }
 
-interface Cell {
+interface Cell extends Omit<Counters, 'visitors' | 'engaged_visitors' | 'scroll_depth_sum'> {
   grain: Grain;
   dimension: string;
   bucket: number;
   value: string;
-  pageviews: number;
-  visits: number;
-  bounces: number;
-  durationMs: number;
-  events: number;
-  botEvents: number;
   visitors: Set<string>;
+  /** Engaged visitors → their greatest scroll depth (pages). */
+  engaged: Map<string, number>;
 }
+
+/** Grains per dimension in storage v2: totals at minute, hour and day; pages at hour and day; the rest by day. */
+const GRAINS: Record<'' | 'page' | 'other', readonly Grain[]> = { '': ['m', 'h', 'd'], page: ['h', 'd'], other: ['d'] };
 
 /** What the aggregate function would have written for these visits (session dimensions: source, country, entry/exit page). */
 function cellsOf(site: SeedSite): Map<string, Cell> {
@@ -97,19 +110,8 @@ function cellsOf(site: SeedSite): Map<string, Cell> {
     const k = `${grain}|${dimension}|${bucket}|${value}`;
     let c = cells.get(k);
     if (c === undefined) {
-      c = {
-        grain,
-        dimension,
-        bucket,
-        value,
-        pageviews: 0,
-        visits: 0,
-        bounces: 0,
-        durationMs: 0,
-        events: 0,
-        botEvents: 0,
-        visitors: new Set(),
-      };
+      const zero = { pageviews: 0, visits: 0, bounces: 0, duration_ms: 0, events: 0, bot_events: 0, engaged_ms: 0 };
+      c = { grain, dimension, bucket, value, ...zero, visitors: new Set(), engaged: new Map() };
       cells.set(k, c);
     }
     return c;
@@ -118,18 +120,25 @@ function cellsOf(site: SeedSite): Map<string, Cell> {
     c.pageviews += v.pages.length;
     c.visits += 1;
     c.bounces += v.pages.length === 1 ? 1 : 0;
-    c.durationMs += v.durationMs;
+    c.duration_ms += v.durationMs;
     c.events += v.events.length;
     c.visitors.add(v.visitorId);
   };
   for (const v of site.visits) {
-    for (const g of ['m', 'h', 'd'] as const) visitCell(cell(g, '', v.at, ''), v);
-    for (const g of ['h', 'd'] as const) {
+    for (const g of GRAINS['']) visitCell(cell(g, '', v.at, ''), v);
+    for (const g of GRAINS.page) {
       for (const page of v.pages) {
         const c = cell(g, 'page', v.at, page);
         c.pageviews += 1;
         c.visitors.add(v.visitorId);
       }
+      for (const e of v.engagements) {
+        const c = cell(g, 'page', v.at, e.page);
+        c.engaged_ms += e.ms;
+        c.engaged.set(v.visitorId, Math.max(c.engaged.get(v.visitorId) ?? 0, e.scrollDepth ?? 0));
+      }
+    }
+    for (const g of GRAINS.other) {
       for (const name of v.events) {
         const c = cell(g, 'event', v.at, name);
         c.events += 1;
@@ -144,26 +153,29 @@ function cellsOf(site: SeedSite): Map<string, Cell> {
       for (const [dimension, value] of session) visitCell(cell(g, dimension, v.at, value), v);
     }
   }
-  for (const b of site.bots) for (const g of ['m', 'h', 'd'] as const) cell(g, '', b.at, '').botEvents += b.count;
+  for (const b of site.bots) for (const g of GRAINS['']) cell(g, '', b.at, '').bot_events += b.count;
   return cells;
 }
 
-/** Columns of rollups and visitor_sketches in the order the seeders write them. */
-export const ROLLUP_COLUMNS = [
-  'site_id',
-  'grain',
-  'dimension',
-  'bucket',
-  'value_key',
-  'value',
-  'pageviews',
-  'visits',
-  'bounces',
-  'duration_ms',
-  'events',
-  'bot_events',
-];
-export const SKETCH_COLUMNS = ['site_id', 'grain', 'dimension', 'bucket', 'value_key', 'value', 'sketch'];
+const countersOf = (c: Cell): Counters => ({
+  ...c,
+  visitors: c.visitors.size,
+  engaged_visitors: c.engaged.size,
+  scroll_depth_sum: [...c.engaged.values()].reduce((a, b) => a + b, 0),
+});
+
+/** The key columns of rollups and visitor_sketches. */
+export const KEY_COLUMNS = ['site_id', 'grain', 'dimension', 'bucket', 'value_key', 'value'] as const;
+/** Columns of rollups in the order the seeders write them: the key, then ROLLUP_COUNTERS. */
+export const ROLLUP_COLUMNS = [...KEY_COLUMNS, ...ROLLUP_COUNTERS];
+export const SKETCH_COLUMNS = [...KEY_COLUMNS, 'sketch'];
+
+/** value_key as aggregate writes it: first 16 hex of sha1(value) (ARCHITECTURE.md "SQL schema"). */
+export function valueKeyOf(value: string): string {
+  return createHash('sha1').update(value, 'utf8').digest('hex').slice(0, 16);
+}
+
+const key32 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
 /** Multi-row INSERTs with bound values, `chunk` rows per statement. */
 export async function insertMany(
@@ -182,7 +194,41 @@ export async function insertMany(
   }
 }
 
-/** Registers a site and writes its rollups and sketches. */
+/** The facts of the visits: one `visits` row each, one `events` row per pageview, custom event, engagement and bot event. */
+async function insertFacts(db: Database, site: SeedSite): Promise<void> {
+  const visitRows: unknown[][] = [];
+  const eventRows: unknown[][] = [];
+  site.visits.forEach((v, i) => {
+    const ts = fromLocalMs(v.at, site.timezone);
+    const day = bucketOf(v.at, 'd');
+    const keys = v.pages.map((_, j) => key32(`${site.hostname}/${i}/pv/${j}`));
+    const visitKey = key32(keys[0]!);
+    const [first, last] = [keys[0]!, keys.at(-1)!];
+    visitRows.push([
+      ...[site.id, visitKey, v.visitorId, '', day, ts, first, ts + v.durationMs, last, v.pages.length, v.events.length],
+      ...[v.pages[0]!, ts, first, v.pages.at(-1)!, ts, last, v.source, v.country],
+    ]);
+    const event = (key: string, kind: string, name: string, page: string, ms: number, depth: number | null) =>
+      eventRows.push([site.id, day, key, ts, visitKey, v.visitorId, kind, 0, name, page, ms, depth]);
+    v.pages.forEach((page, j) => event(keys[j]!, 'pageview', '', page, 0, null));
+    v.events.forEach((name, j) => event(key32(`${site.hostname}/${i}/ev/${j}`), 'event', name, v.pages[0]!, 0, null));
+    v.engagements.forEach((e, j) => event(key32(`${site.hostname}/${i}/en/${j}`), 'engagement', '', e.page, e.ms, e.scrollDepth));
+  });
+  site.bots.forEach((b, i) => {
+    for (let n = 0; n < b.count; n++) {
+      const key = key32(`${site.hostname}/bot/${i}/${n}`);
+      eventRows.push([site.id, bucketOf(b.at, 'd'), key, fromLocalMs(b.at, site.timezone), '', `b${key.slice(0, 15)}`, 'pageview', 1, '', '/', 0, null]);
+    }
+  });
+  const visitColumns = ['site_id', 'visit_key', 'visitor_id', 'prev_visitor_id', 'day', 'started_at', 'first_event_key', 'ended_at'];
+  visitColumns.push('last_event_key', 'pageviews', 'events', 'entry_page', 'entry_at', 'entry_event_key', 'exit_page', 'exit_at');
+  visitColumns.push('exit_event_key', 'source', 'country');
+  await insertMany(db, 'visits', visitColumns, visitRows);
+  const eventColumns = ['site_id', 'day', 'event_key', 'ts', 'visit_key', 'visitor_id', 'kind', 'bot', 'name', 'page', 'engaged_ms'];
+  await insertMany(db, 'events', [...eventColumns, 'scroll_depth'], eventRows);
+}
+
+/** Registers a site and writes its rollups, sketches and facts. */
 export async function seedSite(
   db: Database,
   spec: { hostname: string; timezone: string; isPublic: boolean; visits: Visit[]; bots?: SeedSite['bots'] },
@@ -199,9 +245,13 @@ export async function seedSite(
     db,
     'rollups',
     ROLLUP_COLUMNS,
-    cells.map((c) => [...key(c), c.pageviews, c.visits, c.bounces, c.durationMs, c.events, c.botEvents]),
+    cells.map((c) => {
+      const n = countersOf(c);
+      return [...key(c), ...ROLLUP_COUNTERS.map((k) => n[k])];
+    }),
   );
-  const sketches = cells.filter((c) => c.visitors.size > 0 && (c.grain !== 'm' || c.dimension === ''));
+  // Storage v2 keeps sketches only for site totals at hour and minute grain (ranges that cut a day).
+  const sketches = cells.filter((c) => c.visitors.size > 0 && c.dimension === '' && c.grain !== 'd');
   await insertMany(
     db,
     'visitor_sketches',
@@ -212,6 +262,7 @@ export async function seedSite(
       return [...key(c), h.serialise()];
     }),
   );
+  await insertFacts(db, site);
   return site;
 }
 
@@ -236,20 +287,52 @@ export function expectedTotals(visits: readonly Visit[], bots: SeedSite['bots'],
   };
 }
 
-/** Per value of a dimension: pageviews/visits/events and exact visitors in [from, to). */
-export function expectedBreakdown(visits: readonly Visit[], dimension: 'page' | 'event' | 'source' | 'country', from: number, to: number) {
-  const out = new Map<string, { pageviews: number; visits: number; events: number; visitors: Set<string> }>();
+export interface ExpectedValue {
+  pageviews: number;
+  visits: number;
+  events: number;
+  visitors: Set<string>;
+  /** Pages: engaged time, and each engaged visitor's greatest scroll depth. */
+  engagedMs: number;
+  engaged: Map<string, number>;
+}
+
+/**
+ * Per value of a dimension: pageviews/visits/events, exact visitors and page engagement in [from, to). Visitors
+ * of a range are distinct visitorIds of the range: the sum of its days' (visitorIds are salted per day).
+ */
+export function expectedBreakdown(
+  visits: readonly Visit[],
+  dimension: 'page' | 'event' | 'source' | 'country' | 'entry_page' | 'exit_page',
+  from: number,
+  to: number,
+): Map<string, ExpectedValue> {
+  const out = new Map<string, ExpectedValue>();
   const at = (value: string) => {
     let e = out.get(value);
-    if (e === undefined) out.set(value, (e = { pageviews: 0, visits: 0, events: 0, visitors: new Set() }));
+    if (e === undefined) out.set(value, (e = { pageviews: 0, visits: 0, events: 0, visitors: new Set(), engagedMs: 0, engaged: new Map() }));
     return e;
   };
   for (const v of visits) {
     if (v.at < from || v.at >= to) continue;
-    if (dimension === 'page') for (const p of v.pages) Object.assign(at(p), { pageviews: at(p).pageviews + 1 }).visitors.add(v.visitorId);
-    else if (dimension === 'event') for (const n of v.events) Object.assign(at(n), { events: at(n).events + 1 }).visitors.add(v.visitorId);
-    else {
-      const e = at(v[dimension]);
+    if (dimension === 'page') {
+      for (const p of v.pages) {
+        at(p).pageviews += 1;
+        at(p).visitors.add(v.visitorId);
+      }
+      for (const g of v.engagements) {
+        const e = at(g.page);
+        e.engagedMs += g.ms;
+        e.engaged.set(v.visitorId, Math.max(e.engaged.get(v.visitorId) ?? 0, g.scrollDepth ?? 0));
+      }
+    } else if (dimension === 'event') {
+      for (const n of v.events) {
+        at(n).events += 1;
+        at(n).visitors.add(v.visitorId);
+      }
+    } else {
+      const value = dimension === 'entry_page' ? v.pages[0]! : dimension === 'exit_page' ? v.pages.at(-1)! : v[dimension];
+      const e = at(value);
       e.pageviews += v.pages.length;
       e.visits += 1;
       e.visitors.add(v.visitorId);

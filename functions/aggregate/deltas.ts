@@ -1,0 +1,240 @@
+/**
+ * Where a rollup delta is computed, pure (ARCHITECTURE.md "Visitor deltas"):
+ * - event counters (pageviews, events, bot_events, engaged_ms) are added in the bucket of each new event;
+ * - visit counters (visits, bounces, duration_ms and the visit dimensions' pageviews/events) are
+ *   "contribution(after) − contribution(before)" of every changed or removed visit, so merges, moved exit
+ *   pages and moved first events correct themselves;
+ * - visitor counters (visitors, engaged_visitors, scroll_depth_sum) are exact: for each touched
+ *   visitor-day the set of rows the visitor counts in is computed before and after the flush from that
+ *   visitor's stored visits and events, and the difference is added.
+ * Grains: site totals at m/h/d, `page` at h/d, everything else at d (one list: GRAINS).
+ */
+import { ROLLUP_COUNTERS, SESSION_DIMENSIONS, type Counters, type SessionDimension } from '../../events/vocabulary';
+import { bucketOf, toLocalMs, type Grain } from '../lib/time';
+import type { FactEvent, StoredEvent, Visit } from './model';
+import type { VisitChange } from './visits';
+
+export const GRAINS = { total: ['m', 'h', 'd'], page: ['h', 'd'], other: ['d'] } as const satisfies Record<string, readonly Grain[]>;
+
+/** A visit's value of each visit dimension. */
+export const VISIT_DIMENSION_VALUE: Readonly<Record<SessionDimension, (v: Visit) => string>> = {
+  entry_page: (v) => v.entryPage,
+  exit_page: (v) => v.exitPage,
+  source: (v) => v.source,
+  referrer: (v) => v.referrer,
+  channel: (v) => v.channel,
+  utm_source: (v) => v.utmSource,
+  utm_medium: (v) => v.utmMedium,
+  utm_campaign: (v) => v.utmCampaign,
+  country: (v) => v.country,
+  browser: (v) => v.browser,
+  os: (v) => v.os,
+  device: (v) => v.device,
+};
+
+/** Where a rollup row lives: PK(site_id, grain, dimension, bucket, value_key); `dimension` '' = site totals. */
+export interface RollupKey {
+  siteId: number;
+  grain: Grain;
+  dimension: string;
+  bucket: number;
+  value: string;
+}
+
+export interface RollupDelta extends RollupKey {
+  counters: Counters;
+}
+
+export const zeroCounters = (): Counters => {
+  const c = {} as Counters;
+  for (const n of ROLLUP_COUNTERS) c[n] = 0;
+  return c;
+};
+
+export const rollupMapKey = (siteId: number, grain: string, dimension: string, bucket: number, value: string): string =>
+  `${siteId}|${grain}|${dimension}|${bucket}|${value}`;
+
+/** Collapses many additions into one row per key. */
+export function createRollupAccumulator() {
+  const rows = new Map<string, RollupDelta>();
+  const row = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): Counters => {
+    const k = rollupMapKey(siteId, grain, dimension, bucket, value);
+    let r = rows.get(k);
+    if (r === undefined) rows.set(k, (r = { siteId, grain, dimension, bucket, value, counters: zeroCounters() }));
+    return r.counters;
+  };
+  return {
+    row,
+    add(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, c: Partial<Counters>, sign = 1): void {
+      const target = row(siteId, grain, dimension, bucket, value);
+      for (const n of ROLLUP_COUNTERS) {
+        const x = c[n];
+        if (x !== undefined) target[n] += sign * x;
+      }
+    },
+    /** non-zero rows only */
+    rows: (): RollupDelta[] => [...rows.values()].filter((r) => ROLLUP_COUNTERS.some((n) => r.counters[n] !== 0)),
+  };
+}
+export type RollupAccumulator = ReturnType<typeof createRollupAccumulator>;
+
+/** What one new event adds in its own bucket. */
+export function addEventCounters(acc: RollupAccumulator, e: FactEvent): void {
+  const d = e.data;
+  const local = toLocalMs(e.time, e.timezone);
+  if (d.bot) {
+    for (const g of GRAINS.total) acc.add(e.siteId, g, '', bucketOf(local, g), '', { bot_events: 1 });
+    return;
+  }
+  if (d.kind === 'engagement') {
+    for (const g of GRAINS.page) acc.add(e.siteId, g, 'page', bucketOf(local, g), d.path, { engaged_ms: d.engagementMs });
+    return;
+  }
+  const counts = d.kind === 'pageview' ? { pageviews: 1 } : { events: 1 };
+  for (const g of GRAINS.total) acc.add(e.siteId, g, '', bucketOf(local, g), '', counts);
+  if (d.kind === 'pageview') for (const g of GRAINS.page) acc.add(e.siteId, g, 'page', bucketOf(local, g), d.path, counts);
+  else for (const g of GRAINS.other) acc.add(e.siteId, g, 'event', bucketOf(local, g), d.name, counts);
+}
+
+/** What one visit adds (sign −1 takes a stored state back out). The visit belongs to its first event's buckets. */
+export function addVisitCounters(acc: RollupAccumulator, v: Visit, timezone: string, sign: number): void {
+  const local = toLocalMs(v.startedAt, timezone);
+  const visit = { visits: 1, bounces: v.pageviews === 1 ? 1 : 0, duration_ms: v.endedAt - v.startedAt };
+  for (const g of GRAINS.total) acc.add(v.siteId, g, '', bucketOf(local, g), '', visit, sign);
+  const perValue = { ...visit, pageviews: v.pageviews, events: v.events };
+  for (const g of GRAINS.other) {
+    const bucket = bucketOf(local, g);
+    for (const dim of SESSION_DIMENSIONS) acc.add(v.siteId, g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v), perValue, sign);
+  }
+}
+
+/** The visitor counters of one row for one visitor: 1 visitor, or an engaged visitor with their deepest scroll. */
+type VisitorCounters = Pick<Counters, 'visitors' | 'engaged_visitors' | 'scroll_depth_sum'>;
+
+/** One visitor-day: the visitor's visits (visitor_id = the visitor) and events, before or after the flush. */
+export interface VisitorState {
+  visits: readonly Visit[];
+  events: readonly StoredEvent[];
+}
+
+/** The rows a visitor counts in, with what they count there. */
+export function visitorRows(siteId: number, timezone: string, s: VisitorState): Map<string, RollupKey & VisitorCounters> {
+  const out = new Map<string, RollupKey & VisitorCounters>();
+  const at = (grain: Grain, dimension: string, bucket: number, value: string) => {
+    const k = rollupMapKey(siteId, grain, dimension, bucket, value);
+    let r = out.get(k);
+    if (r === undefined)
+      out.set(k, (r = { siteId, grain, dimension, bucket, value, visitors: 0, engaged_visitors: 0, scroll_depth_sum: 0 }));
+    return r;
+  };
+  for (const e of s.events) {
+    if (e.bot) continue;
+    const local = toLocalMs(e.ts, timezone);
+    if (e.kind === 'engagement') {
+      for (const g of GRAINS.page) {
+        const r = at(g, 'page', bucketOf(local, g), e.page);
+        r.engaged_visitors = 1;
+        r.scroll_depth_sum = Math.max(r.scroll_depth_sum, e.scrollDepth ?? 0);
+      }
+      continue;
+    }
+    for (const g of GRAINS.total) at(g, '', bucketOf(local, g), '').visitors = 1;
+    if (e.kind === 'pageview') for (const g of GRAINS.page) at(g, 'page', bucketOf(local, g), e.page).visitors = 1;
+    else for (const g of GRAINS.other) at(g, 'event', bucketOf(local, g), e.name).visitors = 1;
+  }
+  for (const v of s.visits) {
+    const local = toLocalMs(v.startedAt, timezone);
+    for (const g of GRAINS.other) {
+      const bucket = bucketOf(local, g);
+      for (const dim of SESSION_DIMENSIONS) at(g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v)).visitors = 1;
+    }
+  }
+  return out;
+}
+
+/** after − before of one visitor-day's rows. */
+export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone: string, before: VisitorState, after: VisitorState): void {
+  const b = visitorRows(siteId, timezone, before);
+  const a = visitorRows(siteId, timezone, after);
+  const names = ['visitors', 'engaged_visitors', 'scroll_depth_sum'] as const;
+  for (const [k, r] of a) {
+    const old = b.get(k);
+    const diff: Partial<Counters> = {};
+    let any = false;
+    for (const n of names) {
+      const d = r[n] - (old?.[n] ?? 0);
+      if (d !== 0) {
+        diff[n] = d;
+        any = true;
+      }
+    }
+    if (any) acc.add(siteId, r.grain, r.dimension, r.bucket, r.value, diff);
+  }
+  for (const [k, r] of b) {
+    if (a.has(k)) continue;
+    acc.add(
+      siteId,
+      r.grain,
+      r.dimension,
+      r.bucket,
+      r.value,
+      { visitors: r.visitors, engaged_visitors: r.engaged_visitors, scroll_depth_sum: r.scroll_depth_sum },
+      -1,
+    );
+  }
+}
+
+export interface TouchedVisitor {
+  siteId: number;
+  timezone: string;
+  visitorId: string;
+  before: VisitorState;
+  after: VisitorState;
+}
+
+export interface DeltaInput {
+  /** the new (deduplicated) events */
+  events: readonly FactEvent[];
+  changed: readonly VisitChange[];
+  removed: readonly Visit[];
+  timezones: ReadonlyMap<number, string>;
+  visitors: readonly TouchedVisitor[];
+}
+
+/** Every rollup delta of a flush (non-zero rows only). */
+export function computeDeltas(input: DeltaInput): RollupDelta[] {
+  const acc = createRollupAccumulator();
+  const tz = (siteId: number) => input.timezones.get(siteId) ?? 'UTC';
+  for (const e of input.events) addEventCounters(acc, e);
+  for (const { before, after } of input.changed) {
+    if (before !== undefined) addVisitCounters(acc, before, tz(before.siteId), -1);
+    addVisitCounters(acc, after, tz(after.siteId), 1);
+  }
+  for (const v of input.removed) addVisitCounters(acc, v, tz(v.siteId), -1);
+  for (const t of input.visitors) addVisitorDelta(acc, t.siteId, t.timezone, t.before, t.after);
+  return acc.rows();
+}
+
+/** Site-total sketch rows (grains h and m) and the visitorIds each gets: ranges that cut a day, realtime. */
+export interface SketchAdd {
+  siteId: number;
+  grain: 'h' | 'm';
+  bucket: number;
+  visitorIds: string[];
+}
+
+export function sketchAdds(events: readonly FactEvent[]): SketchAdd[] {
+  const out = new Map<string, { siteId: number; grain: 'h' | 'm'; bucket: number; ids: Set<string> }>();
+  for (const e of events) {
+    if (e.data.bot || e.data.kind === 'engagement') continue;
+    const local = toLocalMs(e.time, e.timezone);
+    for (const g of ['h', 'm'] as const) {
+      const bucket = bucketOf(local, g);
+      const k = `${e.siteId}|${g}|${bucket}`;
+      let s = out.get(k);
+      if (s === undefined) out.set(k, (s = { siteId: e.siteId, grain: g, bucket, ids: new Set() }));
+      s.ids.add(e.data.visitorId);
+    }
+  }
+  return [...out.values()].map(({ ids, ...k }) => ({ ...k, visitorIds: [...ids].sort() }));
+}

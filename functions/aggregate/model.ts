@@ -1,0 +1,115 @@
+/**
+ * The shapes the writer's modules pass around (ARCHITECTURE.md "Storage v2"): an incoming event with
+ * what the writer resolved for it, a stored visit and a stored event, plus the keys derived from them.
+ * Values only; no SQL here.
+ */
+import { createHash } from 'node:crypto';
+import type { CeAttributes, EnrichedTraffic } from '../../events';
+import { bucketOf, toLocalMs } from '../lib/time';
+
+/** An enriched event of a registered site, about to be stored. */
+export interface FactEvent {
+  /** eventKey(attributes): the dedupe key, also the tie-breaker for equal timestamps. */
+  key: string;
+  siteId: number;
+  timezone: string;
+  /** data.timestamp as epoch ms */
+  time: number;
+  /** the site-local day bucket of `time` */
+  day: number;
+  data: EnrichedTraffic;
+}
+
+/** One row of `visits`. `visitorId`/`prevVisitorId`/dimensions are those of the first event. */
+export interface Visit {
+  siteId: number;
+  visitKey: string;
+  visitorId: string;
+  prevVisitorId: string;
+  day: number;
+  startedAt: number;
+  firstEventKey: string;
+  endedAt: number;
+  lastEventKey: string;
+  pageviews: number;
+  events: number;
+  entryPage: string;
+  entryAt: number | null;
+  entryEventKey: string;
+  exitPage: string;
+  exitAt: number | null;
+  exitEventKey: string;
+  referrer: string;
+  source: string;
+  channel: string;
+  utmSource: string;
+  utmMedium: string;
+  utmCampaign: string;
+  utmContent: string;
+  utmTerm: string;
+  country: string;
+  browser: string;
+  os: string;
+  device: string;
+}
+
+export type EventKindName = EnrichedTraffic['kind'];
+
+/** What the rollups need of a stored `events` row (the visitor sets are computed from these). */
+export interface StoredEvent {
+  siteId: number;
+  day: number;
+  eventKey: string;
+  ts: number;
+  visitKey: string;
+  visitorId: string;
+  kind: EventKindName;
+  bot: boolean;
+  name: string;
+  page: string;
+  engagedMs: number;
+  scrollDepth: number | null;
+}
+
+/** The dedupe key of an event: CloudEvents identity is (source, id) (CloudEvents 1.0 §3.1.1 "id"). 32 hex chars. */
+export function eventKey(attributes: Pick<CeAttributes, 'source' | 'id'>): string {
+  return createHash('sha256').update(attributes.source).update('\n').update(attributes.id).digest('hex').slice(0, 32);
+}
+
+/**
+ * visits.visit_key: a hash of the visit's first event's key, so the key is the same whatever order the
+ * events arrived in (a late earlier event or a merge re-keys the visit).
+ */
+export function visitKeyOf(firstEventKey: string): string {
+  return createHash('sha256').update(firstEventKey).digest('hex').slice(0, 32);
+}
+
+/** rollups.value_key: first 16 hex of sha1(value) (ARCHITECTURE.md). */
+export function valueKeyOf(value: string): string {
+  return createHash('sha1').update(value).digest('hex').slice(0, 16);
+}
+
+/** The site-local day bucket of an instant. */
+export const localDayOf = (utcMs: number, timezone: string): number => bucketOf(toLocalMs(utcMs, timezone), 'd');
+
+/** Visits are made of pageviews and custom events of people (never engagement, never bots). */
+export const isVisitEvent = (d: Pick<EnrichedTraffic, 'kind' | 'bot'>): boolean => !d.bot && d.kind !== 'engagement';
+
+/** The stored form of a new event (its visit key decided by the visit derivation). */
+export function toStoredEvent(e: FactEvent, visitKey: string): StoredEvent {
+  const d = e.data;
+  return {
+    siteId: e.siteId,
+    day: e.day,
+    eventKey: e.key,
+    ts: e.time,
+    visitKey,
+    visitorId: d.visitorId,
+    kind: d.kind,
+    bot: d.bot,
+    name: d.kind === 'event' ? d.name : '',
+    page: d.path,
+    engagedMs: d.kind === 'engagement' ? d.engagementMs : 0,
+    scrollDepth: d.kind === 'engagement' ? d.scrollDepth : null,
+  };
+}
