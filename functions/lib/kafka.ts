@@ -18,6 +18,7 @@ import { connect as netConnect } from 'node:net';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing } from '../../events';
 import { inboundFromKafka, type BatchHandler, type Publisher } from './bus';
 import { TransientError, errorMessage } from './errors';
+import { faultPoint } from './fault';
 import { patchKafkajsRequestQueue } from './kafkajs-patch';
 import type { Logger } from './logger';
 
@@ -363,6 +364,8 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<RunningCons
         await payload.heartbeat();
         continue;
       }
+      // Crash tests kill here: handled (enrich: published) but not committed, so it all comes again.
+      faultPoint('consumer.after-handle');
       payload.resolveOffset(lastOffset);
       // With autoCommit off, kafkajs commits only offsets passed explicitly. A failing commit (e.g. a
       // rebalance) is thrown to kafkajs as is: the records were handled and may be seen again (at least once).
