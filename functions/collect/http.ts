@@ -86,10 +86,12 @@ const CORS_HEADERS = {
 function contentTypeProblem(ct: string | undefined): string | undefined {
   if (ct === undefined || ct.trim() === '') return undefined;
   const [type = '', ...params] = ct.split(';').map((s) => s.trim().toLowerCase());
-  if (type !== 'text/plain' && type !== 'application/json') return `content type "${type.slice(0, 60)}" is not text/plain or application/json`;
+  if (type !== 'text/plain' && type !== 'application/json')
+    return `content type "${type.slice(0, 60)}" is not text/plain or application/json`;
   for (const p of params) {
     const [k, v = ''] = p.split('=').map((s) => s.trim());
-    if (k === 'charset' && v.replace(/"/g, '') !== 'utf-8' && v.replace(/"/g, '') !== 'utf8') return `charset "${v.slice(0, 30)}" is not UTF-8`;
+    if (k === 'charset' && v.replace(/"/g, '') !== 'utf-8' && v.replace(/"/g, '') !== 'utf8')
+      return `charset "${v.slice(0, 30)}" is not UTF-8`;
   }
   return undefined;
 }
@@ -225,7 +227,11 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
     }
     const ctProblem = contentTypeProblem(contentTypeOf(req));
     if (ctProblem !== undefined) {
-      refuse(res, new CollectError('unsupported_media_type', `${ctProblem}; send the event as JSON with Content-Type text/plain or application/json`), close);
+      refuse(
+        res,
+        new CollectError('unsupported_media_type', `${ctProblem}; send the event as JSON with Content-Type text/plain or application/json`),
+        close,
+      );
       return;
     }
     const encoding = header(req, 'content-encoding');
@@ -238,7 +244,8 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
     const preread = (req as IncomingMessage & { rawBody?: unknown }).rawBody;
     try {
       if (Buffer.isBuffer(preread)) {
-        if (preread.length > limits.maxBodyBytes) throw new CollectError('payload_too_large', `the body is larger than ${limits.maxBodyBytes} bytes`);
+        if (preread.length > limits.maxBodyBytes)
+          throw new CollectError('payload_too_large', `the body is larger than ${limits.maxBodyBytes} bytes`);
         body = preread;
       } else body = req.readableEnded ? Buffer.alloc(0) : await readBody(req, limits.maxBodyBytes, limits.bodyTimeoutMs);
     } catch (e) {
@@ -261,7 +268,11 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
       return;
     }
     const language = firstLanguage(header(req, 'accept-language'));
-    const decision = decideCollect(json, { ip, userAgent: header(req, 'user-agent'), ...(language === undefined ? {} : { language }) }, { now, newId });
+    const decision = decideCollect(
+      json,
+      { ip, userAgent: header(req, 'user-agent'), ...(language === undefined ? {} : { language }) },
+      { now, newId },
+    );
     if (decision.kind === 'drop') {
       m.dropped[decision.reason] = (m.dropped[decision.reason] ?? 0) + decision.events;
       logger.debug({ reason: decision.reason }, 'event dropped');
