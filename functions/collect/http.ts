@@ -101,13 +101,6 @@ function contentTypeProblem(ct: string | undefined): string | undefined {
  * when it is too slow, 400 when the client goes away mid-body.
  */
 function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<Buffer> {
-  // The image's bounded server (functions/lib/http-server.ts) has already read the body, within its own bound.
-  const read = (req as { rawBody?: unknown }).rawBody;
-  if (Buffer.isBuffer(read) && req.complete) {
-    return read.length > max
-      ? Promise.reject(new CollectError('payload_too_large', `the body is larger than ${max} bytes`))
-      : Promise.resolve(read);
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
