@@ -46,7 +46,9 @@ await build({
   outfile: join(outdir, 'script.js'),
 });
 const trackerGzip = gzipSync(readFileSync(join(outdir, 'script.js')), { level: 9 }).length;
-console.log(`web/dist/script.js (the tracker, /js/script.js): ${readFileSync(join(outdir, 'script.js')).length} bytes, gzipped ${trackerGzip} bytes`);
+console.log(
+  `web/dist/script.js (the tracker, /js/script.js): ${readFileSync(join(outdir, 'script.js')).length} bytes, gzipped ${trackerGzip} bytes`,
+);
 if (trackerGzip > TRACKER_MAX_GZIP_BYTES) {
   console.error(`the tracker is ${trackerGzip} bytes gzipped, over its budget of ${TRACKER_MAX_GZIP_BYTES}: make it smaller`);
   process.exit(1);

@@ -54,8 +54,12 @@ export const zeroCounters = (): Counters => {
 export const rollupMapKey = (siteId: number, grain: string, dimension: string, bucket: number, value: string): string =>
   `${siteId}|${grain}|${dimension}|${bucket}|${value}`;
 
-/** Collapses many additions into one row per key. */
-export function createRollupAccumulator() {
+/**
+ * Collapses many additions into one row per key. Minute rows before `minuteFloor` are not written at all:
+ * they only feed realtime and the prune deletes them after 48 h anyway (a backfill would write and delete
+ * a row per minute of its days).
+ */
+export function createRollupAccumulator(minuteFloor = -Infinity) {
   const rows = new Map<string, RollupDelta>();
   const row = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): Counters => {
     const k = rollupMapKey(siteId, grain, dimension, bucket, value);
@@ -66,6 +70,7 @@ export function createRollupAccumulator() {
   return {
     row,
     add(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, c: Partial<Counters>, sign = 1): void {
+      if (grain === 'm' && bucket < minuteFloor) return;
       const target = row(siteId, grain, dimension, bucket, value);
       for (const n of ROLLUP_COUNTERS) {
         const x = c[n];
@@ -199,11 +204,13 @@ export interface DeltaInput {
   removed: readonly Visit[];
   timezones: ReadonlyMap<number, string>;
   visitors: readonly TouchedVisitor[];
+  /** Minute buckets before this are past their retention: not written (default: all written). */
+  minuteFloor?: number;
 }
 
 /** Every rollup delta of a flush (non-zero rows only). */
 export function computeDeltas(input: DeltaInput): RollupDelta[] {
-  const acc = createRollupAccumulator();
+  const acc = createRollupAccumulator(input.minuteFloor);
   const tz = (siteId: number) => input.timezones.get(siteId) ?? 'UTC';
   for (const e of input.events) addEventCounters(acc, e);
   for (const { before, after } of input.changed) {
@@ -223,13 +230,14 @@ export interface SketchAdd {
   visitorIds: string[];
 }
 
-export function sketchAdds(events: readonly FactEvent[]): SketchAdd[] {
+export function sketchAdds(events: readonly FactEvent[], minuteFloor = -Infinity): SketchAdd[] {
   const out = new Map<string, { siteId: number; grain: 'h' | 'm'; bucket: number; ids: Set<string> }>();
   for (const e of events) {
     if (e.data.bot || e.data.kind === 'engagement') continue;
     const local = toLocalMs(e.time, e.timezone);
     for (const g of ['h', 'm'] as const) {
       const bucket = bucketOf(local, g);
+      if (g === 'm' && bucket < minuteFloor) continue;
       const k = `${e.siteId}|${g}|${bucket}`;
       let s = out.get(k);
       if (s === undefined) out.set(k, (s = { siteId: e.siteId, grain: g, bucket, ids: new Set() }));

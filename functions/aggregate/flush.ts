@@ -18,6 +18,8 @@ export interface FlushResult {
 export interface FlushOptions {
   /** Check the legacy v1 `processed_events` too (while it still has rows). */
   legacyDedupe: boolean;
+  /** Minute rows before this bucket are past retention and not written (the writer: now − 48 h). */
+  minuteFloor?: number;
 }
 
 type IdsBySite = Map<number, Set<string>>;
@@ -117,7 +119,14 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
   }));
 
   // 5. the pure deltas
-  const deltas = computeDeltas({ events: fresh, changed: derived.changed, removed: derived.removed, timezones, visitors });
+  const deltas = computeDeltas({
+    events: fresh,
+    changed: derived.changed,
+    removed: derived.removed,
+    timezones,
+    visitors,
+    minuteFloor: opts.minuteFloor,
+  });
 
   // 6. write: facts, visits, moved events, rollups, sketches
   await sql.insertEvents(fresh, visitKeyOf);
@@ -128,6 +137,6 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
   const moves = derived.removed.map((v) => ({ siteId: v.siteId, from: v.visitKey, to: derived.moves.get(v.visitKey) ?? v.visitKey }));
   await sql.moveEvents(moves.filter((m) => m.from !== m.to));
   await sql.addRollups(deltas);
-  await sql.addSketches(sketchAdds(fresh));
+  await sql.addSketches(sketchAdds(fresh, opts.minuteFloor));
   return { written: fresh.length, duplicates, visits: derived.changed.length, rollupRows: deltas.length };
 }

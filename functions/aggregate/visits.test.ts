@@ -231,6 +231,16 @@ describe('rollup deltas', () => {
     expect(dayVisitorId('p', DAY)).not.toBe(dayVisitorId('p', DAY + DAY_MS));
   });
 
+  it('minute rows before the minute floor are not written (past their 48 h), the rest are', async () => {
+    const db = createMemoryTables();
+    const events = [ev('p', T0), ev('q', T0 + 10 * MINUTE_MS)];
+    await flushEvents(createMemoryStatements(db), events.map(fact), { legacyDedupe: false, minuteFloor: T0 + MINUTE_MS });
+    expect(row(db, 'm', '', T0, '')).toMatchObject({ pageviews: 0, visits: 0 });
+    expect(row(db, 'm', '', T0 + 10 * MINUTE_MS, '')).toMatchObject({ pageviews: 1, visits: 1, visitors: 1 });
+    expect(row(db, 'h', '', T0, '')).toMatchObject({ pageviews: 2, visits: 2, visitors: 2 });
+    expect([...db.sketches.keys()].filter((k) => k.includes('|m|'))).toEqual([`${SITE_ID}|m|${T0 + 10 * MINUTE_MS}`]);
+  });
+
   it('bots count bot_events only', async () => {
     const bot = fixtureEvent({ site: SITE, person: 'b', t: T0, id: 'bot1', kind: 'pageview', path: '/', bot: true });
     const db = await flushAll([[bot]]);

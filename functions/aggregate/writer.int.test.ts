@@ -29,6 +29,9 @@ jest.setTimeout(300_000);
 function writerSuite(url: () => string) {
   const events = buildEvents({ seed: 7, sessions: 1500 });
   const want = oracle(events, (e) => eventKey(e.attributes));
+  // the writers' clock just after the events, so their minute rows are inside the 48 h kept
+  const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
+  const now = () => newest + 60_000;
   let dbs: Database[] = [];
   let resolved: ResolvedEvent[] = [];
   let hostname = new Map<number, string>();
@@ -68,8 +71,26 @@ function writerSuite(url: () => string) {
     resolved = events.map((event) => ({ event, site: sites.get(event.data.site)! }));
     const deliveries = randomBatches(shuffle([...resolved, ...resolved], random), random, 400);
     const writers = [
-      createWriter({ db: a, logger: silentLogger, maxBatch: 700, flushIntervalMs: 20, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
-      createWriter({ db: b, logger: silentLogger, maxBatch: 500, flushIntervalMs: 5, retryDelayMs: 20, attempts: 30, pruneIntervalMs: 0 }),
+      createWriter({
+        db: a,
+        logger: silentLogger,
+        maxBatch: 700,
+        flushIntervalMs: 20,
+        retryDelayMs: 20,
+        attempts: 30,
+        pruneIntervalMs: 0,
+        now,
+      }),
+      createWriter({
+        db: b,
+        logger: silentLogger,
+        maxBatch: 500,
+        flushIntervalMs: 5,
+        retryDelayMs: 20,
+        attempts: 30,
+        pruneIntervalMs: 0,
+        now,
+      }),
     ];
     await Promise.all(deliveries.map((batch, i) => writers[i % 2]!.add(batch)));
     await Promise.all(writers.map((w) => w.close()));
@@ -143,7 +164,6 @@ function writerSuite(url: () => string) {
 
   it('prunes facts, the legacy dedupe table and minutes past retention in one call with the default settings', async () => {
     const [a] = dbs as [Database];
-    const newest = Math.max(...events.map((e) => Date.parse(e.data.timestamp)));
     const factRows = await count('events');
     expect(factRows).toBeGreaterThan(DEFAULT_PRUNE_CHUNK); // more than one chunk of the default size
     const dayRows = await count('rollups', "grain = 'd'");
@@ -163,7 +183,7 @@ function writerSuite(url: () => string) {
 
   it('keeps what is within retention', async () => {
     const [a] = dbs as [Database];
-    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0 });
+    const w = createWriter({ db: a, logger: silentLogger, pruneIntervalMs: 0, now });
     await w.add(resolved.slice(0, 50));
     await w.close();
     const oldest = Math.min(...resolved.slice(0, 50).map((e) => Date.parse(e.event.data.timestamp)));

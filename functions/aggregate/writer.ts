@@ -16,7 +16,7 @@ import { createGroupCommitBuffer } from './buffer';
 import { faultPoint } from '../lib/fault';
 import { flushEvents, type FlushResult } from './flush';
 import { eventKey, localDayOf, type FactEvent } from './model';
-import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, type PruneResult } from './prune';
+import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, RETENTION, type PruneResult } from './prune';
 import { createStatements } from './statements';
 
 export type { PruneResult } from './prune';
@@ -115,7 +115,7 @@ export function createWriter(opts: WriterOptions): Writer {
         const r: FlushResult = await transaction(async (t) => {
           const sql = createStatements(sequelize, dialect, t);
           legacyDedupe ??= await sql.hasLegacyProcessed();
-          const flushed = await flushEvents(sql, events, { legacyDedupe });
+          const flushed = await flushEvents(sql, events, { legacyDedupe, minuteFloor: started - RETENTION.minuteBucketsMs });
           // Crash tests kill here: every statement ran, COMMIT not sent (nothing of the flush may remain).
           faultPoint('aggregate.before-commit');
           return flushed;

@@ -38,7 +38,12 @@ describe('clientIp', () => {
     ['no header: the socket', '203.0.113.9', undefined, '203.0.113.9'],
     ['an untrusted peer cannot forge the header', '203.0.113.9', '198.51.100.1', '203.0.113.9'],
     ['a trusted peer: the hop before it', '10.0.0.5', '198.51.100.1', '198.51.100.1'],
-    ['the first untrusted hop from the right, not the leftmost (forged) one', '127.0.0.1', '6.6.6.6, 198.51.100.1, 10.0.0.7', '198.51.100.1'],
+    [
+      'the first untrusted hop from the right, not the leftmost (forged) one',
+      '127.0.0.1',
+      '6.6.6.6, 198.51.100.1, 10.0.0.7',
+      '198.51.100.1',
+    ],
     ['all hops trusted: the leftmost', '127.0.0.1', '10.0.0.9, 10.0.0.7', '10.0.0.9'],
     ['garbage in the chain stops at the nearest vouched address', '127.0.0.1', '198.51.100.1, nonsense, 10.0.0.7', '10.0.0.7'],
     ['a dual-stack socket address', '::ffff:10.0.0.5', '198.51.100.1', '198.51.100.1'],

@@ -64,7 +64,11 @@ export function normalizeIp(raw: string | undefined): string | undefined {
 const MAX_HOPS = 32;
 
 /** The client's address, or undefined when even the socket's is unknown (the socket is gone). */
-export function clientIp(peer: string | undefined, forwardedFor: string | readonly string[] | undefined, trusted: TrustedProxies): string | undefined {
+export function clientIp(
+  peer: string | undefined,
+  forwardedFor: string | readonly string[] | undefined,
+  trusted: TrustedProxies,
+): string | undefined {
   const peerIp = normalizeIp(peer);
   if (peerIp === undefined || forwardedFor === undefined || !trusted.has(peerIp)) return peerIp;
   const hops = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(',')).split(',');

@@ -35,7 +35,8 @@ function envNumber(env: Env, name: string, fallback: number, min: number, max: n
   const raw = envOptional(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name}="${raw.slice(0, 40)}" must be a number from ${min} to ${max}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new ConfigError(`${name}="${raw.slice(0, 40)}" must be a number from ${min} to ${max}`);
   return n;
 }
 
@@ -70,7 +71,11 @@ export function readCollectConfig(env: Env): Readonly<CollectConfig> {
   return Object.freeze({
     ...readCollectLimits(env),
     kafkaBrokers: Object.freeze(brokers === undefined ? [] : parseBrokers(brokers)),
-    topicPrefix: envString(env, 'WTM_TOPIC_PREFIX', { fallback: 'wtm', pattern: TOPIC_PREFIX_PATTERN, hint: 'lower-case letters, digits, . _ -' }),
+    topicPrefix: envString(env, 'WTM_TOPIC_PREFIX', {
+      fallback: 'wtm',
+      pattern: TOPIC_PREFIX_PATTERN,
+      hint: 'lower-case letters, digits, . _ -',
+    }),
     sink,
     logLevel: envLogLevel(env),
   });

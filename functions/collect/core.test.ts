@@ -36,7 +36,11 @@ describe('decideCollect: the Plausible Events API body', () => {
       ip: '203.0.113.7',
       userAgent: UA,
     });
-    expect(e?.attributes).toMatchObject({ source: '/wtm/tracker', type: 'io.webtrafficmonitor.traffic.raw.v1', time: '2026-03-01T12:00:00.000Z' });
+    expect(e?.attributes).toMatchObject({
+      source: '/wtm/tracker',
+      type: 'io.webtrafficmonitor.traffic.raw.v1',
+      time: '2026-03-01T12:00:00.000Z',
+    });
     expect(e?.attributes.partitionkey).toMatch(/^[A-Za-z0-9_-]{16}$/);
   });
 
@@ -118,12 +122,20 @@ describe('decideCollect: the Plausible Events API body', () => {
     ['no domain', { n: 'pageview', u: 'https://a.example/' }, 'domain'],
     ['a domain that is not a hostname', { n: 'pageview', u: 'https://a.example/', d: 'a b.example' }, 'site'],
     ['only commas as domain', { n: 'pageview', u: 'https://a.example/', d: ',,' }, 'domain'],
-    ['too many domains', { n: 'pageview', u: 'https://a.example/', d: Array.from({ length: MAX_DOMAINS + 1 }, (_, i) => `s${i}.example`).join(',') }, 'domain'],
+    [
+      'too many domains',
+      { n: 'pageview', u: 'https://a.example/', d: Array.from({ length: MAX_DOMAINS + 1 }, (_, i) => `s${i}.example`).join(',') },
+      'domain',
+    ],
     ['a too long event name', { n: 'x'.repeat(65), u: 'https://a.example/', d: 'a.example' }, 'name'],
     ['nested props', { n: 'x', u: 'https://a.example/', d: 'a.example', p: { a: { b: 1 } } }, 'props.a'],
     ['array props', { n: 'x', u: 'https://a.example/', d: 'a.example', p: [1, 2] }, 'props'],
     ['props as broken JSON text', { n: 'x', u: 'https://a.example/', d: 'a.example', p: '{oops' }, 'props'],
-    ['31 props', { n: 'x', u: 'https://a.example/', d: 'a.example', p: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])) }, 'props'],
+    [
+      '31 props',
+      { n: 'x', u: 'https://a.example/', d: 'a.example', p: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])) },
+      'props',
+    ],
     ['a too long prop value', { n: 'x', u: 'https://a.example/', d: 'a.example', p: { k: 'v'.repeat(2001) } }, 'props.k'],
     ['a __proto__ prop', JSON.parse('{"n":"x","u":"https://a.example/","d":"a.example","p":{"__proto__":"x"}}'), 'props'],
     ['a bad revenue amount', { n: 'x', u: 'https://a.example/', d: 'a.example', $: { amount: '1,5', currency: 'EUR' } }, 'revenue.amount'],
@@ -140,7 +152,11 @@ describe('decideCollect: the Plausible Events API body', () => {
 
   it('drops (not refuses) an event without a usable user agent', () => {
     const body = { n: 'pageview', u: 'https://a.example/', d: 'a.example,b.example' };
-    expect(decideCollect(body, { ip: '203.0.113.7', userAgent: undefined }, deps)).toEqual({ kind: 'drop', reason: 'no_user_agent', events: 2 });
+    expect(decideCollect(body, { ip: '203.0.113.7', userAgent: undefined }, deps)).toEqual({
+      kind: 'drop',
+      reason: 'no_user_agent',
+      events: 2,
+    });
     expect(decideCollect(body, { ip: '203.0.113.7', userAgent: 'a\tb' }, deps)).toMatchObject({ reason: 'invalid_user_agent' });
     expect(decideCollect(body, { ip: '203.0.113.7', userAgent: 'x'.repeat(1025) }, deps)).toMatchObject({ reason: 'invalid_user_agent' });
     // a body that is not an event is still a 400 without a user agent

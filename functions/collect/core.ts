@@ -19,15 +19,7 @@
  * Unknown fields are ignored, as Plausible does. The event time is the server's clock: a client's
  * clock is not trusted.
  */
-import {
-  createRawEvent,
-  rawTrafficSchema,
-  SOURCES,
-  type CloudEvent,
-  type Problem,
-  type RawTraffic,
-  type Revenue,
-} from '../../events';
+import { createRawEvent, rawTrafficSchema, SOURCES, type CloudEvent, type Problem, type RawTraffic, type Revenue } from '../../events';
 import { CollectError } from './errors';
 
 /** Most domains one request may name (Plausible's `data-domain="a.com,b.com"` sends to each). */
@@ -46,9 +38,7 @@ export interface ClientInfo {
 export const DROP_REASONS = ['no_user_agent', 'invalid_user_agent'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
-export type CollectDecision =
-  | { kind: 'accept'; events: CloudEvent<RawTraffic>[] }
-  | { kind: 'drop'; reason: DropReason; events: number };
+export type CollectDecision = { kind: 'accept'; events: CloudEvent<RawTraffic>[] } | { kind: 'drop'; reason: DropReason; events: number };
 
 export interface CollectCoreDeps {
   now: () => Date;
@@ -66,8 +56,7 @@ function field(body: JsonObject, short: string, long: string | undefined): Json 
   return long !== undefined && Object.hasOwn(body, long) ? body[long] : undefined;
 }
 
-const bad = (path: string, message: string): CollectError =>
-  new CollectError('not_an_event', `${path}: ${message}`, [{ path, message }]);
+const bad = (path: string, message: string): CollectError => new CollectError('not_an_event', `${path}: ${message}`, [{ path, message }]);
 
 function requiredString(body: JsonObject, short: string, long: string): string {
   const v = field(body, short, long);
@@ -168,7 +157,8 @@ export function decideCollect(body: unknown, client: ClientInfo, deps: CollectCo
   const url = requiredString(body, 'u', 'url');
   const domains = parseDomains(requiredString(body, 'd', 'domain'));
   const referrerRaw = field(body, 'r', 'referrer');
-  if (referrerRaw !== undefined && referrerRaw !== null && typeof referrerRaw !== 'string') throw bad('referrer', 'must be a string or null');
+  if (referrerRaw !== undefined && referrerRaw !== null && typeof referrerRaw !== 'string')
+    throw bad('referrer', 'must be a string or null');
   const hashMode = isTrue(field(body, 'h', 'hashMode'));
   const width = field(body, 'w', undefined);
 

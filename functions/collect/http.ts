@@ -96,6 +96,32 @@ function contentTypeProblem(ct: string | undefined): string | undefined {
   return undefined;
 }
 
+/** At most this much of a refused body is read (and thrown away) before the connection is cut. */
+const LINGER_BYTES = 1024 * 1024;
+const LINGER_MS = 2_000;
+
+/**
+ * After refusing a body mid-stream: read and discard a little more before closing. Closing a socket
+ * with unread data makes the kernel send a reset, and the client may lose the answer (the "lingering
+ * close" of web servers). Nothing is kept; past LINGER_BYTES or LINGER_MS the socket is destroyed.
+ */
+function lingerThenClose(req: IncomingMessage): void {
+  if (req.readableEnded) return;
+  let discarded = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) {
+      clearTimeout(timer);
+      cut();
+    }
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.resume();
+}
+
 /**
  * Reads the body up to `max` bytes. Rejects with CollectError 413 as soon as it passes the limit, 408
  * when it is too slow, 400 when the client goes away mid-body.
@@ -114,8 +140,7 @@ function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise
       req.off('error', onError);
       req.off('aborted', onAborted);
       if (err !== undefined) {
-        // Stop reading: the connection is closed after the answer, nothing more is buffered.
-        req.pause();
+        lingerThenClose(req);
         reject(err);
       } else resolve(body ?? Buffer.alloc(0));
     };
@@ -195,11 +220,15 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
       refuse(res, new CollectError('method_not_allowed', `${COLLECT_PATH} takes POST`), { Allow: 'POST, OPTIONS' });
       return;
     }
-    // Refusals before the body is read close the connection, so an unread body is not drained.
-    const close = { Connection: 'close' };
+    // A refusal before or while the body is read lingers (reads and discards a bounded amount) and
+    // then cuts the connection; `Connection: close` would make Node reset it with the answer unread.
+    const refuseUnread = (e: CollectError, headers: Record<string, string> = {}) => {
+      lingerThenClose(req);
+      refuse(res, e, headers);
+    };
     const declared = header(req, 'content-length');
     if (declared !== undefined && Number(declared) > limits.maxBodyBytes) {
-      refuse(res, new CollectError('payload_too_large', `the body is ${declared} bytes, limit ${limits.maxBodyBytes}`), close);
+      refuseUnread(new CollectError('payload_too_large', `the body is ${declared} bytes, limit ${limits.maxBodyBytes}`));
       return;
     }
     const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], limits.trustedProxies);
@@ -211,25 +240,22 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
     if (limiter !== undefined) {
       const d = limiter.take(rateLimitKey(ip));
       if (!d.allowed) {
-        refuse(res, new CollectError('rate_limited', 'too many events from this client, slow down'), {
+        refuseUnread(new CollectError('rate_limited', 'too many events from this client, slow down'), {
           'Retry-After': String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))),
-          ...(declared === undefined ? close : {}),
         });
         return;
       }
     }
     const ctProblem = contentTypeProblem(contentTypeOf(req));
     if (ctProblem !== undefined) {
-      refuse(
-        res,
+      refuseUnread(
         new CollectError('unsupported_media_type', `${ctProblem}; send the event as JSON with Content-Type text/plain or application/json`),
-        close,
       );
       return;
     }
     const encoding = header(req, 'content-encoding');
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-      refuse(res, new CollectError('unsupported_media_type', 'compressed bodies are not accepted (events are small)'), close);
+      refuseUnread(new CollectError('unsupported_media_type', 'compressed bodies are not accepted (events are small)'));
       return;
     }
     let body: Buffer;
@@ -242,7 +268,7 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
         body = preread;
       } else body = req.readableEnded ? Buffer.alloc(0) : await readBody(req, limits.maxBodyBytes, limits.bodyTimeoutMs);
     } catch (e) {
-      if (isCollectError(e)) refuse(res, e, close);
+      if (isCollectError(e)) refuse(res, e);
       else throw e;
       return;
     }

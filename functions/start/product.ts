@@ -125,7 +125,8 @@ export async function startProduct(config: StartConfig, io: Io): Promise<Running
     for (const s of config.sites) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: s.isPublic });
     // Real sites (--site) and the demo "example site" page count what the tracker sends to /api/event.
     for (const s of [...config.realSites, { hostname: EXAMPLE_SITE, timezone: 'UTC' }]) {
-      if (!config.sites.some((d) => d.hostname === s.hostname)) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: true });
+      if (!config.sites.some((d) => d.hostname === s.hostname))
+        await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: true });
     }
     const privateSites = config.sites.filter((s) => !s.isPublic).map((s) => s.hostname);
     const tokenFile = resolve(config.dataDir, 'demo-token');

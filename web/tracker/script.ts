@@ -42,7 +42,8 @@ const domain = attr('domain') ?? l.hostname;
 const api = attr('api') ?? new URL('/api/event', src).href;
 const hash = has('hash');
 const downloads = has('file-downloads');
-let ignored = (!has('allow-localhost') && /^localhost$|^127\.|^\[::1\]$|^$/.test(l.hostname)) || (!has('allow-automation') && navigator.webdriver);
+let ignored =
+  (!has('allow-localhost') && /^localhost$|^127\.|^\[::1\]$|^$/.test(l.hostname)) || (!has('allow-automation') && navigator.webdriver);
 try {
   if (localStorage.wtm_ignore == 'true') ignored = true;
 } catch {
@@ -128,7 +129,7 @@ listen(d, 'click', (e) => {
 
 pageview();
 // calls made before the script loaded: window.wtm = window.wtm || function () { (wtm.q = wtm.q || []).push(arguments) }
-for (const args of queued) track.apply(null, args as unknown as Parameters<Track>);
+for (const args of queued) track(...(args as unknown as Parameters<Track>));
 
 // A module, so its names stay out of the global scope of the type-check (the bundle is an IIFE).
 export {};
