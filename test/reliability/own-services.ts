@@ -44,6 +44,8 @@ export async function createOwnKafka(): Promise<OwnKafka> {
     KAFKA_CONTROLLER_PORT: String(controller),
     KAFKA_HOME_DIR: home,
     KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
+    // After a SIGKILL the broker recovers its logs first; on two busy cores that can pass a minute.
+    KAFKA_START_TIMEOUT: '240',
   };
   const script = join(ROOT, 'infra/local/kafka.sh');
   const cmd = async (what: string) => {
