@@ -2,7 +2,9 @@
  * A sustained load on the collect endpoint of `npm start` (one process: in-process bus, SQLite) on
  * loopback, with Debian's `wrk` (`apt-get install wrk`; `.ci/run` installs it for the bench) or, when
  * wrk is missing, a Node load loop with the same shape. Every request is a distinct Plausible-style
- * pageview of one registered site. Afterwards the stats API must count exactly the accepted events;
+ * pageview of one registered site from a random visitor (X-Forwarded-For, trusted from loopback). wrk
+ * is a closed loop: it sends as fast as answers come, and the in-process bus's bound
+ * (functions/lib/bus.ts) slows the answers to what the pipeline stores. Afterwards the stats API must count exactly the accepted events;
  * the product's resident memory is sampled every second.
  *
  *   npx tsx bench/collect-load.ts                           60 s, 64 connections, 2 wrk threads
@@ -69,7 +71,9 @@ end
 function request()
   counter = counter + 1
   local body = '{"n":"pageview","u":"https://${SITE}/p/' .. id .. '-' .. counter .. '","d":"${SITE}","r":null}'
-  return wrk.format("POST", "/api/event", { ["Content-Type"] = "text/plain", ["User-Agent"] = "${UA}" }, body)
+  -- many visitors, as real traffic has (npm start trusts X-Forwarded-For from 127.0.0.1 here)
+  local ip = "81." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
+  return wrk.format("POST", "/api/event", { ["Content-Type"] = "text/plain", ["User-Agent"] = "${UA}", ["X-Forwarded-For"] = ip }, body)
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -113,8 +117,16 @@ async function runNodeLoop(port: number, seconds: number): Promise<LoadResult> {
   const one = (n: string) =>
     new Promise<void>((resolveOne) => {
       const body = JSON.stringify({ n: 'pageview', u: `https://${SITE}/p/${n}`, d: SITE, r: null });
+      const ip = `81.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/api/event', agent, headers: { 'Content-Type': 'text/plain', 'User-Agent': UA } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/event',
+          agent,
+          headers: { 'Content-Type': 'text/plain', 'User-Agent': UA, 'X-Forwarded-For': ip },
+        },
         (res) => {
           byStatus[String(res.statusCode)] = (byStatus[String(res.statusCode)] ?? 0) + 1;
           res.resume();
@@ -158,7 +170,12 @@ async function run(): Promise<Figure[]> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'functions/start/main.ts', '--port', '0', '--data', dir, '--no-simulate', '--site', `${SITE}@UTC`, '--no-status'],
-    { cwd: ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Loopback is the "proxy": each request's X-Forwarded-For is its visitor.
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', WTM_TRUSTED_PROXIES: '127.0.0.1/32' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
