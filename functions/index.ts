@@ -1,18 +1,29 @@
 /**
  * The Functions Framework entry of the one container image: registers an `http` function per
  * target and builds only the one that `FUNCTION_TARGET` (or `--target`) selects, so a query pod
- * never loads kafkajs or connects to Kafka.
+ * never loads kafkajs or connects to Kafka. Two ways to run it:
  *
- *   functions-framework --target=enrich --source=dist/functions/index.js
+ *   node dist/functions/index.js                      # the image: the bounded server (lib/http-server.ts)
+ *   functions-framework --target=enrich --source=dist/functions/index.js   # the framework's own server
+ *
+ * Both serve the same registered function through the framework's Express app; only the first bounds
+ * bodies, headers, slow connections and request rates before anything is buffered (ARCHITECTURE.md
+ * "Bounded requests").
  *
  * The entry itself answers `GET /healthz` (liveness: the process runs) and `GET /readyz`
  * (readiness: the function's dependencies answer) and hands every other request to the function.
  * On SIGTERM/SIGINT it calls `close()` (flushes buffered batches), then exits.
  */
+import type { RequestListener } from 'node:http';
 import * as ff from '@google-cloud/functions-framework';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { FunctionFactory, WtmFunction } from './lib/function';
-import { createLogger } from './lib/logger';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { readHttpServerConfig } from './lib/server-config';
+import { readinessBody, type FunctionFactory, type Readiness, type WtmFunction } from './lib/function';
+import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
+import { createLogger, silentLogger, type Logger } from './lib/logger';
+import { createRateLimiter } from './lib/rate-limit';
+import { createReadinessLog } from './lib/readiness';
 
 export const TARGETS = ['generate', 'enrich', 'aggregate', 'query', 'collect'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -63,7 +74,7 @@ export interface Entry {
 }
 
 /** Builds the request router around a function that is still being created. */
-export function createEntry(created: Promise<WtmFunction>): Entry {
+export function createEntry(created: Promise<WtmFunction>, logger: Logger = silentLogger): Entry {
   let state: State = { phase: 'starting' };
   const ready = created.then(
     (fn) => {
@@ -78,6 +89,11 @@ export function createEntry(created: Promise<WtmFunction>): Entry {
   // The rejection is reported by the caller of createEntry; keep it from being "unhandled" here.
   ready.catch(() => undefined);
   let closing: Promise<void> | undefined;
+  // Each change of readiness is logged once with its reason; the answer names only what is down.
+  const checkReady = createReadinessLog(logger, async (): Promise<Readiness> => {
+    if (state.phase !== 'up') return { ok: true };
+    return state.fn.ready();
+  });
 
   async function handler(req: Request, res: Response): Promise<void> {
     if (req.method === 'GET' && req.path === HEALTH_PATH) {
@@ -85,17 +101,15 @@ export function createEntry(created: Promise<WtmFunction>): Entry {
       return;
     }
     if (req.method === 'GET' && req.path === READY_PATH) {
+      res.set('Cache-Control', 'no-store');
       if (state.phase !== 'up') {
-        const reason =
-          state.phase === 'starting' ? 'starting' : state.phase === 'closing' ? 'shutting down' : `failed to start: ${state.reason}`;
-        res.status(503).json({ status: 'unavailable', reason });
+        // The failure's text is in the log (main() logs it); the answer says only the phase.
+        const phase = state.phase === 'failed' ? 'failed' : state.phase;
+        res.status(503).json({ ready: false, down: [], phase });
         return;
       }
-      const r = await state.fn
-        .ready()
-        .catch((err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }));
-      if (r.ok) res.status(200).json({ status: 'ready' });
-      else res.status(503).json({ status: 'unavailable', reason: r.reason });
+      const r = await checkReady();
+      res.status(r.ok ? 200 : 503).json(readinessBody(r));
       return;
     }
     // Requests that arrive while the function is still starting wait for it rather than failing,
@@ -138,17 +152,20 @@ export function withinBound<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-function main(): void {
+function main(standalone: boolean): void {
   const target = selectedTarget(process.env, process.argv);
   const log = createLogger({ name: `entry:${target ?? 'none'}`, level: process.env.LOG_LEVEL });
   if (!isTarget(target)) {
     // Registering nothing lets the framework print its own "function not found" and exit.
-    if (target !== undefined) log.error({ target, targets: TARGETS }, 'unknown FUNCTION_TARGET');
+    if (target !== undefined || standalone) log.error({ target, targets: TARGETS }, 'unknown or missing FUNCTION_TARGET');
+    if (standalone) process.exit(1);
     return;
   }
+  // Bad server settings fail before anything starts, naming the variable.
+  const serverConfig = standalone ? readHttpServerConfig(process.env, target) : undefined;
 
   const created = LOADERS[target]().then((m) => m.createFunction(process.env));
-  const entry = createEntry(created);
+  const entry = createEntry(created, log);
   created.catch((err: unknown) => {
     // A bad configuration or a broken module will not heal by waiting: crash so the pod restarts
     // with back-off and the reason is in the log.
@@ -166,11 +183,29 @@ function main(): void {
       );
   }
 
+  let server: ReturnType<typeof createBoundedServer> | undefined;
+  if (serverConfig !== undefined) {
+    // The framework's Express app for the registered function, behind our bounds.
+    const app = getTestServer(target).listeners('request')[0] as RequestListener;
+    server = createBoundedServer(app, {
+      limits: serverConfig.limits,
+      logger: log,
+      trustedProxies: parseTrustedProxies(serverConfig.trustedProxies),
+      rateLimit:
+        serverConfig.rateLimitPerSecond > 0
+          ? createRateLimiter({ ratePerSecond: serverConfig.rateLimitPerSecond, burst: serverConfig.rateLimitBurst })
+          : undefined,
+    });
+    server.listen(serverConfig.port, () => log.info({ port: serverConfig.port, target, limits: serverConfig.limits }, 'listening'));
+  }
+
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;
     signalled = true;
     log.info({ signal }, 'shutting down: flushing and closing');
+    // Stop taking connections; requests in flight finish while the function flushes.
+    server?.close();
     withinBound(entry.shutdown(), SHUTDOWN_BOUND_MS).then(
       () => {
         log.info('closed cleanly');
@@ -193,4 +228,6 @@ function main(): void {
   });
 }
 
-main();
+// `node dist/functions/index.js` runs the bounded server; under `functions-framework --source` this
+// module is require()d by the framework, which then serves it itself.
+main(require.main === module);

@@ -2,8 +2,8 @@
  * `npm run migrate` — applies pending migrations to DATABASE_URL (default sqlite:.data/wtm.sqlite);
  * `npm run migrate -- --down` rolls every migration back. The Kubernetes migration Job runs this.
  */
-import { createDatabase } from '../lib/db';
-import { createMigrator } from '../lib/db/migrate';
+import { createDatabase, sequelizeOptions } from '../lib/db';
+import { runMigrations } from '../lib/db/migrate';
 import { errorMessage } from '../lib/errors';
 
 const USAGE = `usage: npm run migrate [-- --down]
@@ -23,10 +23,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const url = process.env.DATABASE_URL ?? 'sqlite:.data/wtm.sqlite';
   const db = createDatabase({ url });
   try {
-    const migrator = createMigrator(db.sequelize);
-    const done = argv.includes('--down') ? await migrator.down({ to: 0 }) : await migrator.up();
+    // Under the migration lock: a concurrent run waits, then finds nothing to do.
+    const done = await runMigrations(db.sequelize, {
+      kind: sequelizeOptions(url).kind,
+      direction: argv.includes('--down') ? 'down' : 'up',
+    });
     const verb = argv.includes('--down') ? 'rolled back' : 'applied';
-    process.stdout.write(done.length === 0 ? `nothing to do (${verb} 0 migrations)\n` : `${verb}: ${done.map((m) => m.name).join(', ')}\n`);
+    process.stdout.write(done.length === 0 ? `nothing to do (${verb} 0 migrations)\n` : `${verb}: ${done.join(', ')}\n`);
     return 0;
   } finally {
     await db.close();

@@ -5,9 +5,9 @@
 import type { Topics } from '../../events';
 import type { Publisher } from '../lib/bus';
 import { createDatabase, type Database } from '../lib/db';
-import { errorMessage } from '../lib/errors';
 import type { Readiness } from '../lib/function';
 import type { Logger } from '../lib/logger';
+import { checkDatabase } from '../lib/readiness';
 import { createCachedSiteLookup, createSiteRegistry, type SiteRegistry } from '../sites/registry';
 import { createAggregator, type Aggregator } from './aggregator';
 import { createWriter, type Writer, type WriterOptions } from './writer';
@@ -54,14 +54,8 @@ export async function createAggregateStage(opts: AggregateStageOptions): Promise
     writer,
     registry,
     db,
-    async ready() {
-      try {
-        await db.sequelize.query('SELECT event_key FROM events LIMIT 1');
-        return { ok: true };
-      } catch (e) {
-        return { ok: false, reason: `database: ${errorMessage(e)}` };
-      }
-    },
+    // The database answers and its schema is this build's (the migration Job ran).
+    ready: () => checkDatabase(db),
     async close() {
       await writer.close();
       if (owned) await db.close();

@@ -4,6 +4,7 @@
  * a delta are locking reads (`FOR UPDATE` on MySQL/MariaDB; SQLite's write transaction serialises), so two
  * writers never both compute from the same stored state.
  */
+import { faultPoint } from '../lib/fault';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Dialect } from '../lib/db';
 import { ROLLUP_COUNTERS } from '../../events/vocabulary';
@@ -119,9 +120,15 @@ export interface Statements {
 }
 
 export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Transaction): Statements {
-  const run = (sql: string, replacements: unknown[]) => sequelize.query(sql, { replacements, transaction: t });
-  const select = <R extends object>(sql: string, replacements: unknown[]) =>
-    sequelize.query<R>(sql, { replacements, transaction: t, type: QueryTypes.SELECT });
+  // faultPoint: the crash tests may kill the process between any two statements of the flush.
+  const run = (sql: string, replacements: unknown[]) => {
+    faultPoint('aggregate.statement');
+    return sequelize.query(sql, { replacements, transaction: t });
+  };
+  const select = <R extends object>(sql: string, replacements: unknown[]) => {
+    faultPoint('aggregate.statement');
+    return sequelize.query<R>(sql, { replacements, transaction: t, type: QueryTypes.SELECT });
+  };
 
   /**
    * Rows whose `columns` hold one of a site's ids: one statement per CHUNK ids over all sites,

@@ -13,6 +13,7 @@ import { TransientError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { SiteInfo } from '../sites/types';
 import { createGroupCommitBuffer } from './buffer';
+import { faultPoint } from '../lib/fault';
 import { flushEvents, type FlushResult } from './flush';
 import { eventKey, localDayOf, type FactEvent } from './model';
 import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, RETENTION, type PruneResult } from './prune';
@@ -122,8 +123,13 @@ export function createWriter(opts: WriterOptions): Writer {
         const r: FlushResult = await transaction(async (t) => {
           const sql = createStatements(sequelize, dialect, t);
           legacyDedupe ??= await sql.hasLegacyProcessed();
-          return flushEvents(sql, events, { legacyDedupe, minuteFloor: started - RETENTION.minuteBucketsMs });
+          const flushed = await flushEvents(sql, events, { legacyDedupe, minuteFloor: started - RETENTION.minuteBucketsMs });
+          // Crash tests kill here: every statement ran, COMMIT not sent (nothing of the flush may remain).
+          faultPoint('aggregate.before-commit');
+          return flushed;
         });
+        // ...and here: committed, not acknowledged (the redelivery must be recognised as a duplicate).
+        faultPoint('aggregate.after-commit');
         stats.flushes++;
         stats.written += r.written;
         stats.duplicates += r.duplicates;

@@ -70,9 +70,9 @@ export const createFunction: FunctionFactory = async (env) => {
     async ready(): Promise<Readiness> {
       if (kafka === undefined) return { ok: true };
       try {
-        return (await kafka.ready()) ? { ok: true } : { ok: false, reason: 'kafka: no broker answers' };
+        return (await kafka.ready()) ? { ok: true } : { ok: false, down: ['kafka'], reason: 'kafka: no broker answers' };
       } catch (e) {
-        return { ok: false, reason: `kafka: ${errorMessage(e)}` };
+        return { ok: false, down: ['kafka'], reason: `kafka: ${errorMessage(e)}` };
       }
     },
     async close() {

@@ -11,6 +11,7 @@ import { errorMessage } from '../lib/errors';
 import type { FunctionFactory, Readiness, WtmFunction } from '../lib/function';
 import { createKafkaPublisher, type KafkaPublisher } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/logger';
+import { checkDatabase, combineReadiness } from '../lib/readiness';
 import { readEnrichConfig } from './config';
 import type { Enricher } from './core';
 import { createEnricherFromConfig } from './runner';
@@ -81,13 +82,11 @@ export const createFunction: FunctionFactory = async (env) => {
   const fn: WtmFunction = {
     handle: (req: Request, res: Response) => handleEnrichRequest(enricher, logger, req, res),
     async ready(): Promise<Readiness> {
-      try {
-        await db.sequelize.authenticate();
-      } catch (e) {
-        return { ok: false, reason: `database: ${errorMessage(e)}` };
-      }
-      if (kafka !== undefined && !(await kafka.ready())) return { ok: false, reason: 'kafka: no broker answers' };
-      return { ok: true };
+      // The site registry's tables must be there: the migration Job creates them, enrich never does.
+      const database = await checkDatabase(db);
+      const broker: Readiness =
+        kafka === undefined || (await kafka.ready()) ? { ok: true } : { ok: false, down: ['kafka'], reason: 'kafka: no broker answers' };
+      return combineReadiness(database, broker);
     },
     async close() {
       await publisher.close();

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { fromHttp, isEventFormatError, topicNames, type HttpHeaders } from '../../events';
 import type { Publisher } from '../lib/bus';
 import { errorMessage } from '../lib/errors';
-import type { FunctionFactory, WtmFunction } from '../lib/function';
+import type { FunctionFactory, Readiness, WtmFunction } from '../lib/function';
 import { openGeoIp, type GeoIp } from '../lib/geoip';
 import { createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
@@ -113,10 +113,12 @@ export function createGenerateFunction(deps: {
         sendJson(res, 503, { error: { code: 'unavailable', message: `publishing failed: ${errorMessage(e)}` } });
       }
     },
-    async ready() {
+    async ready(): Promise<Readiness> {
       return (await publisher.ready())
         ? { ok: true }
-        : { ok: false, reason: config.sink === undefined ? 'kafka does not answer' : 'K_SINK does not answer' };
+        : config.sink === undefined
+          ? { ok: false, down: ['kafka'], reason: 'kafka does not answer' }
+          : { ok: false, down: ['sink'], reason: 'K_SINK does not answer' };
     },
     close: () => publisher.close(),
   };

@@ -48,6 +48,11 @@ export type BatchHandler = (batch: readonly Inbound[]) => Promise<void>;
  * The in-process bus of the embedded default: per topic, an ordered queue delivered in batches
  * to one subscriber. A failed batch is retried (with backoff) before later records, as a
  * Kafka consumer that does not commit would see it again.
+ *
+ * Bounded: while a subscribed topic holds `maxQueued` records, `publish` waits until its subscriber
+ * has taken a batch (as a Kafka producer blocks when its buffer is full). A publisher faster than the
+ * pipeline — a load on `npm start`'s /api/event — is slowed down to what the pipeline stores, instead
+ * of the queue (and the process's memory) growing without bound. Measured: bench/collect-load.ts.
  */
 export interface InProcessBus extends Publisher {
   subscribe(topic: string, handler: BatchHandler, opts?: { maxBatch?: number }): void;
@@ -56,7 +61,10 @@ export interface InProcessBus extends Publisher {
   stats(): Record<string, { published: number; delivered: number; queued: number }>;
 }
 
-export function createInProcessBus(opts: { onError?: (topic: string, e: unknown) => void; retryDelayMs?: number } = {}): InProcessBus {
+export function createInProcessBus(
+  opts: { onError?: (topic: string, e: unknown) => void; retryDelayMs?: number; maxQueued?: number } = {},
+): InProcessBus {
+  const maxQueued = opts.maxQueued ?? 20_000;
   interface Lane {
     queue: KafkaOutgoing[];
     handler?: BatchHandler;
@@ -65,6 +73,8 @@ export function createInProcessBus(opts: { onError?: (topic: string, e: unknown)
     published: number;
     delivered: number;
     offset: number;
+    /** Publishers waiting for room. */
+    waiting: (() => void)[];
   }
   const lanes = new Map<string, Lane>();
   let closed = false;
@@ -72,7 +82,7 @@ export function createInProcessBus(opts: { onError?: (topic: string, e: unknown)
   const lane = (topic: string): Lane => {
     let l = lanes.get(topic);
     if (l === undefined) {
-      l = { queue: [], maxBatch: 500, running: false, published: 0, delivered: 0, offset: 0 };
+      l = { queue: [], maxBatch: 500, running: false, published: 0, delivered: 0, offset: 0, waiting: [] };
       lanes.set(topic, l);
     }
     return l;
@@ -97,6 +107,7 @@ export function createInProcessBus(opts: { onError?: (topic: string, e: unknown)
           l.offset += batch.length;
           l.delivered += batch.length;
           l.running = false;
+          if (l.queue.length < maxQueued) l.waiting.splice(0).forEach((r) => r());
           pump(topic, l);
         },
         (e: unknown) => {
@@ -113,6 +124,8 @@ export function createInProcessBus(opts: { onError?: (topic: string, e: unknown)
     async publish(topic, events) {
       if (closed) throw new Error('bus is closed');
       const l = lane(topic);
+      // Only a subscribed topic drains; an unsubscribed one keeps what it gets (nothing reads it yet).
+      while (l.handler !== undefined && l.queue.length >= maxQueued && !closed) await new Promise<void>((r) => l.waiting.push(r));
       for (const e of events) l.queue.push(toKafkaMessage(e));
       l.published += events.length;
       pump(topic, l);

@@ -49,3 +49,16 @@ export function envLogLevel(env: Env, name = 'LOG_LEVEL'): LogLevel {
   if (level === undefined) throw new ConfigError(`${name}="${value}" is invalid: one of ${LOG_LEVELS.join(', ')}`);
   return level;
 }
+
+/** A non-negative integer variable, or `fallback` when unset. */
+export function envInt(env: Env, name: string, fallback: number, opts: { min?: number; max?: number } = {}): number {
+  const raw = envOptional(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  const min = opts.min ?? 0;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}="${raw.slice(0, 40)}" is invalid: an integer from ${min} to ${max}`);
+  }
+  return n;
+}

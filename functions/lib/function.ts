@@ -5,7 +5,15 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 
-export type Readiness = { ok: true } | { ok: false; reason: string };
+/** What a function depends on; `/readyz` names the ones that are down and nothing more. */
+export const DEPENDENCIES = ['database', 'schema', 'kafka', 'sink'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
+
+/**
+ * `down` is public (the `/readyz` body); `reason` is for the log only (a driver's error text can name
+ * hosts, users and versions, so it never goes into an answer).
+ */
+export type Readiness = { ok: true } | { ok: false; down: readonly Dependency[]; reason: string };
 
 export interface WtmFunction {
   /** Handles every request except `GET /healthz` and `GET /readyz`. */
@@ -18,3 +26,8 @@ export interface WtmFunction {
 
 /** Builds a function from the environment (each function validates it in its own config.ts). */
 export type FunctionFactory = (env: Readonly<Record<string, string | undefined>>) => Promise<WtmFunction>;
+
+/** The `/readyz` body: `{"ready":true}` or `{"ready":false,"down":["database"]}`. */
+export function readinessBody(r: Readiness): { ready: boolean; down?: readonly Dependency[] } {
+  return r.ok ? { ready: true } : { ready: false, down: r.down };
+}

@@ -14,10 +14,16 @@ import {
   type Producer,
   Partitioners,
 } from 'kafkajs';
+import { connect as netConnect } from 'node:net';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing } from '../../events';
 import { inboundFromKafka, type BatchHandler, type Publisher } from './bus';
 import { TransientError, errorMessage } from './errors';
+import { faultPoint } from './fault';
+import { patchKafkajsRequestQueue } from './kafkajs-patch';
 import type { Logger } from './logger';
+
+// kafkajs 2.2.4 schedules a timer from a past time on every idle connection (kafkajs-patch.ts).
+patchKafkajsRequestQueue();
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -25,20 +31,69 @@ export interface KafkaClientOptions {
   logger: Logger;
 }
 
-/** kafkajs logs through our pino logger, at warn and above (its info level is chatty per rebalance). */
+/**
+ * Which kafkajs log entries are about reaching a broker. During an outage kafkajs writes several of
+ * these per second per client (connection errors, seed-broker retries, consumer crashes and restarts).
+ */
+const CONNECTION_TROUBLE =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|ETIMEDOUT|EPIPE|Connection error|Connection timeout|Failed to connect|Closed connection|KafkaJSConnection|NumberOfRetriesExceeded|Restarting the consumer|not (?:be )?(?:available|connected)|disconnected/i;
+
+export type KafkaLogDecision = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * The state machine behind kafkajs's log: connection trouble is logged once when it starts (warn, with
+ * the first message) and once when a broker socket connects again (info); in between, the same kind
+ * of entries go to debug. Everything else keeps its level (error, warn; kafkajs info → debug).
+ */
+export function createKafkaLogState() {
+  let down = false;
+  return {
+    entry(level: logLevel, text: string): KafkaLogDecision {
+      if (level <= logLevel.WARN && CONNECTION_TROUBLE.test(text)) {
+        if (down) return 'debug';
+        down = true;
+        return 'warn';
+      }
+      if (level <= logLevel.ERROR) return 'error';
+      if (level === logLevel.WARN) return 'warn';
+      return 'debug';
+    },
+    /** A broker socket connected: 'info' when that ends an outage. */
+    connected(): 'info' | undefined {
+      if (!down) return undefined;
+      down = false;
+      return 'info';
+    },
+    isDown: () => down,
+  };
+}
+
+/** kafkajs logs through our pino logger: one line per change of broker reachability (see createKafkaLogState). */
 export function createKafkaClient(opts: KafkaClientOptions): Kafka {
   const log = opts.logger.child({ component: 'kafkajs' });
+  const state = createKafkaLogState();
   return new Kafka({
     clientId: opts.clientId,
     brokers: [...opts.brokers],
     logLevel: logLevel.WARN,
+    // kafkajs's own factory (src/network/socketFactory.js, no TLS here), plus noticing that a broker answers again.
+    socketFactory: ({ host, port, onConnect }) => {
+      const socket = netConnect({ host, port }, () => {
+        if (state.connected() === 'info') log.info({ broker: `${host}:${port}` }, 'kafka broker reachable again');
+        onConnect();
+      });
+      socket.setKeepAlive(true, 60_000);
+      return socket;
+    },
     logCreator:
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        if (level <= logLevel.ERROR) log.error(rest, message);
-        else if (level === logLevel.WARN) log.warn(rest, message);
-        else log.debug(rest, message);
+        const text = `${message} ${typeof rest.error === 'string' ? rest.error : ''}`;
+        const decision = state.entry(level, text);
+        if (decision === 'warn' && state.isDown() && CONNECTION_TROUBLE.test(text)) {
+          log.warn(rest, `kafka broker unreachable: ${message} (repeats are logged at debug until it is back)`);
+        } else log[decision](rest, message);
       },
   });
 }
@@ -309,6 +364,8 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<RunningCons
         await payload.heartbeat();
         continue;
       }
+      // Crash tests kill here: handled (enrich: published) but not committed, so it all comes again.
+      faultPoint('consumer.after-handle');
       payload.resolveOffset(lastOffset);
       // With autoCommit off, kafkajs commits only offsets passed explicitly. A failing commit (e.g. a
       // rebalance) is thrown to kafkajs as is: the records were handled and may be seen again (at least once).

@@ -6,11 +6,13 @@ import type { QueryConfig } from './config';
 import { readConfig } from './config';
 import { createQueryHandler, type QueryHandler } from './handler';
 
-/** Opens the database (applying pending migrations) and builds the handler over it. */
+/**
+ * Opens the database and builds the handler over it. Only the embedded SQLite default migrates here;
+ * on MySQL the migration Job owns the schema, and `/readyz` stays 503 (`schema`) until it has run.
+ */
 export async function openQuery(config: QueryConfig, logger: Logger): Promise<{ handler: QueryHandler; close(): Promise<void> }> {
   const db = createDatabase({ url: config.databaseUrl });
-  // The schema is owned by migrations; applying pending ones here makes the embedded SQLite default usable.
-  await db.migrate();
+  if (config.databaseUrl.startsWith('sqlite:')) await db.migrate();
   return {
     handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot, statementTimeoutMs: config.statementTimeoutMs }),
     close: () => db.close(),

@@ -8,7 +8,8 @@ import { ConnectionError } from 'sequelize';
 import type { Database } from '../lib/db';
 import { errorMessage } from '../lib/errors';
 import { silentLogger, type Logger } from '../lib/logger';
-import type { Readiness } from '../lib/function';
+import { readinessBody, type Readiness } from '../lib/function';
+import { checkDatabase, createReadinessLog } from '../lib/readiness';
 import { readBearer } from './access';
 import { ApiError, errorBody, isApiError } from './errors';
 import { MAX_AGE, corsHeaders, etagMatches, parseCorsOrigins, weakEtag, type CorsPolicy } from './http-policy';
@@ -134,14 +135,9 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 
-  async function ready(): Promise<Readiness> {
-    try {
-      await deps.db.sequelize.query('SELECT 1');
-      return { ok: true };
-    } catch (e) {
-      return { ok: false, reason: `database: ${errorMessage(e)}` };
-    }
-  }
+  const ready = (): Promise<Readiness> => checkDatabase(deps.db);
+  // Its own /readyz (npm start, main.ts) logs each change once; the entry does that for the pod.
+  const readyLogged = createReadinessLog(logger, ready);
 
   async function answer(req: PlainRequest, path: string, query: string): Promise<{ route: string; answer: Answer }> {
     const route = API_ROUTES[path];
@@ -172,8 +168,8 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     }
     if (path === '/healthz') return { route: path, answer: json(200, { ok: true }, 'no-store', true) };
     if (path === '/readyz') {
-      const r = await ready();
-      return { route: path, answer: json(r.ok ? 200 : 503, r.ok ? { ok: true } : errorBody('unavailable', r.reason), 'no-store', true) };
+      const r = await readyLogged();
+      return { route: path, answer: json(r.ok ? 200 : 503, readinessBody(r), 'no-store', true) };
     }
     if (!path.startsWith('/api/') && staticFiles !== undefined) {
       const file = await staticFiles.get(path);
@@ -189,6 +185,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
             contentType: file.contentType,
             cacheControl: `public, max-age=${MAX_AGE.document}`,
             isPublicData: true,
+            headers: file.headers,
           },
         };
       }

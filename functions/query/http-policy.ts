@@ -87,3 +87,52 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   const want = opaque(etag);
   return ifNoneMatch.split(',').some((t) => t.trim() === '*' || opaque(t) === want);
 }
+
+/** Pages send no Referer: a dashboard URL may carry a share token (SECURITY.md "Share links are secrets"). */
+export const REFERRER_POLICY = 'no-referrer';
+
+const INLINE_SCRIPT = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
+const INLINE_STYLE = /<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi;
+
+const sha256Source = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * The Content-Security-Policy of one of our HTML pages (CSP Level 3): scripts, styles, images, fonts and
+ * requests from our own origin only, plus the page's own inline `<script>` and `<style>` blocks by
+ * SHA-256 hash (computed from the page itself, so a page may be edited without touching the policy);
+ * nothing else — no other origin, no inline event handlers, no eval, no plugins, no `<base>`, no forms
+ * posting elsewhere. Any page served by the query function (dashboard, embed, demo pages) uses it.
+ *
+ * One allowance: `style` attributes (`style-src-attr 'unsafe-inline'`), which the elements' templates
+ * set for bar widths, tooltip positions and skeleton heights. A style attribute runs no script, and
+ * with images, fonts and requests limited to 'self' it cannot send anything to another origin.
+ * Templates that set them through Lit's styleMap (CSSOM, not an attribute) would let it go.
+ */
+export function contentSecurityPolicy(html: string | Uint8Array): string {
+  const text = typeof html === 'string' ? html : Buffer.from(html).toString('utf8');
+  const scripts = new Set<string>();
+  for (const m of text.matchAll(INLINE_SCRIPT)) {
+    if (!/\bsrc\s*=/i.test(m[1] ?? '')) scripts.add(sha256Source(m[2] ?? ''));
+  }
+  const styles = new Set<string>();
+  for (const m of text.matchAll(INLINE_STYLE)) styles.add(sha256Source(m[1] ?? ''));
+  return [
+    "default-src 'none'",
+    ["script-src 'self'", ...scripts].join(' '),
+    ["style-src 'self'", ...styles].join(' '),
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** Headers of a static file: every one sends no Referer; HTML pages also get their CSP. */
+export function staticFileHeaders(contentType: string, body: Uint8Array): Record<string, string> {
+  const h: Record<string, string> = { 'Referrer-Policy': REFERRER_POLICY };
+  if (contentType.startsWith('text/html')) h['Content-Security-Policy'] = contentSecurityPolicy(body);
+  return h;
+}

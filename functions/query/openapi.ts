@@ -346,6 +346,16 @@ export const openApiDocument = {
         },
       },
       Health: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean', const: true } } },
+      Readiness: {
+        type: 'object',
+        required: ['ready'],
+        additionalProperties: false,
+        description: 'Names the dependencies that are down, never their error text (that is logged).',
+        properties: {
+          ready: { type: 'boolean' },
+          down: { type: 'array', items: { type: 'string', enum: ['database', 'schema', 'kafka', 'sink'] } },
+        },
+      },
     },
   },
   security: [{}, { bearer: [] }],
@@ -436,10 +446,13 @@ export const openApiDocument = {
     },
     '/readyz': {
       get: {
-        summary: 'Readiness: the database answers',
+        summary: 'Readiness: the database answers and its schema is migrated',
         responses: {
-          '200': { description: 'ready', content: { 'application/json': { schema: ref('Health') } } },
-          '503': errorResponse('the database is not answering'),
+          '200': { description: 'ready', content: { 'application/json': { schema: ref('Readiness') } } },
+          '503': {
+            description: 'not ready: `down` lists `database` or `schema`',
+            content: { 'application/json': { schema: ref('Readiness') } },
+          },
         },
       },
     },

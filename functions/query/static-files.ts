@@ -5,6 +5,7 @@
  */
 import { readFile, realpath } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
+import { staticFileHeaders } from './http-policy';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,6 +28,8 @@ export const BUNDLE_NAMES: readonly string[] = ['wtm.js', 'wtm.min.js'];
 export interface StaticFile {
   body: Buffer;
   contentType: string;
+  /** Referrer-Policy, and a Content-Security-Policy for pages (http-policy.ts). */
+  headers: Record<string, string>;
 }
 
 export interface StaticFiles {
@@ -55,7 +58,7 @@ export function createStaticFiles(opts: { webRoot: string }): StaticFiles {
       if (contentType === undefined) return undefined;
       for (const folder of folders) {
         const body = await readInside(folder, name);
-        if (body !== undefined) return { body, contentType };
+        if (body !== undefined) return { body, contentType, headers: staticFileHeaders(contentType, body) };
       }
       return undefined;
     },

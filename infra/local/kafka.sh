@@ -5,6 +5,7 @@
 #   bash infra/local/kafka.sh wait     # block until the broker answers metadata requests
 #   bash infra/local/kafka.sh status   # exit 0 when running, 3 when not
 #   bash infra/local/kafka.sh stop     # SIGTERM, then SIGKILL after KAFKA_STOP_TIMEOUT
+#   bash infra/local/kafka.sh kill     # SIGKILL at once (crash tests on their own broker; never the shared one)
 #   bash infra/local/kafka.sh reset    # stop (if running) and wipe data (topics, offsets, cluster id)
 #   bash infra/local/kafka.sh fetch    # only fetch the jars from Maven Central
 #   bash infra/local/kafka.sh tool CLASS [ARGS...]   # run a Kafka CLI class with the same classpath,
@@ -338,6 +339,20 @@ cmd_stop() {
   log "stopped after $((SECONDS - t0))s"
 }
 
+# SIGKILL, no orderly shutdown: what a crash or an OOM kill does (the crash tests use it on their own broker).
+cmd_kill() {
+  with_lock
+  local pid; pid="$(running_pid)"
+  if [[ -z "$pid" ]]; then
+    log "not running, nothing to kill"
+    return 0
+  fi
+  kill -KILL "$pid" 2>/dev/null || true
+  while alive "$pid"; do sleep 0.2; done
+  rm -f "$PID_FILE"
+  log "killed (SIGKILL) pid $pid"
+}
+
 cmd_reset() {
   cmd_stop
   log "wiping $DATA (topics, offsets, cluster id) and logs"
@@ -359,6 +374,7 @@ usage() {
 case "${1:-}" in
   start)  cmd_start ;;
   stop)   cmd_stop ;;
+  kill)   cmd_kill ;;
   status) cmd_status ;;
   wait)   cmd_wait ;;
   reset)  cmd_reset ;;

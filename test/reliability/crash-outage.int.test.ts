@@ -15,6 +15,7 @@ import { createSimulator } from '../../functions/generate/simulator';
 import { DEMO_SITES } from '../../functions/generate/sites';
 import { createDatabase, type Database } from '../../functions/lib/db';
 import { openGeoIp, type GeoIp } from '../../functions/lib/geoip';
+import type { FaultPoint } from '../../functions/lib/fault';
 import { createSiteRegistry } from '../../functions/sites/registry';
 import { createTestTopics, runId } from '../services';
 import {
@@ -41,6 +42,33 @@ function missingTools(): string | undefined {
     }
   }
   return undefined;
+}
+
+type Fault =
+  | { kind: 'kill'; target: 'enrich' | 'aggregate' }
+  | { kind: 'point'; target: 'enrich' | 'aggregate'; point: FaultPoint; n: number }
+  | { kind: 'mariadb' }
+  | { kind: 'kafka' };
+
+/**
+ * The seeded plan: the aggregate killed before its k-th statement inside a flush transaction (5×), just
+ * before (3×) and just after (3×) a flush's COMMIT; enrich killed after publishing a batch, before its
+ * offset commit (3×); plain SIGKILLs of either runner at seeded moments (4×, plus one before each armed
+ * restart); MariaDB and the broker SIGKILLed and restarted once each. Shuffled by the seed.
+ */
+function faultPlan(random: ReturnType<typeof createRandom>): Fault[] {
+  const plan: Fault[] = [];
+  for (let i = 0; i < 5; i++) plan.push({ kind: 'point', target: 'aggregate', point: 'aggregate.statement', n: 1 + random.int(40) });
+  for (let i = 0; i < 3; i++) plan.push({ kind: 'point', target: 'aggregate', point: 'aggregate.before-commit', n: 1 + random.int(3) });
+  for (let i = 0; i < 3; i++) plan.push({ kind: 'point', target: 'aggregate', point: 'aggregate.after-commit', n: 1 + random.int(3) });
+  for (let i = 0; i < 3; i++) plan.push({ kind: 'point', target: 'enrich', point: 'consumer.after-handle', n: 1 + random.int(3) });
+  for (let i = 0; i < 4; i++) plan.push({ kind: 'kill', target: random.chance(0.5) ? 'enrich' : 'aggregate' });
+  plan.push({ kind: 'mariadb' }, { kind: 'kafka' });
+  for (let i = plan.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+  }
+  return plan;
 }
 
 const missing = missingTools();
@@ -98,40 +126,78 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
     runners[name] = startRunner(name, env, output[name]);
   };
 
-  it('SIGKILLs of both runners at seeded moments lose nothing and count nothing twice', async () => {
-    const random = createRandom(`${SEED}/kills`);
+  it('a seeded run of at least 20 SIGKILLs — inside the flush transaction, between publish and offset commit, of MariaDB and of the broker — loses nothing and counts nothing twice', async () => {
+    const random = createRandom(`${SEED}/faults`);
+    const plan = faultPlan(random);
+    const tally = new Map<string, number>();
+    const count = (what: string) => tally.set(what, (tally.get(what) ?? 0) + 1);
+    const notFired: string[] = [];
     const feed = createFeed(kafka.brokers, env.topicPrefix);
     const items = createSimulator({
       seed: SEED,
       sites,
       from: new Date(now - 20 * HOUR),
       to: new Date(now - 10 * HOUR),
-      count: 6000,
+      // More than the plan needs at 200/s: the feed is stopped after the last fault (the truth has what was sent).
+      count: 400_000,
       malformedShare: 0.02,
       geoip: geo,
     });
-    let feeding = true;
-    const fed = feed.run(items, truth, 300).finally(() => (feeding = false));
-    const kills: string[] = [];
-    while (feeding || kills.length < 6) {
-      await sleep(1000 + random.int(3000));
-      const name = random.chance(0.5) ? 'enrich' : 'aggregate';
+    // Traffic flows until the last fault: an armed fault point needs events to reach it.
+    const fed = feed.run(items, truth, 200);
+    const killRunner = async (name: 'enrich' | 'aggregate') => {
       await runners[name]!.kill();
-      kills.push(name);
-      await sleep(random.int(1500));
-      restart(name);
-      if (kills.length >= 10) break;
+      count(`SIGKILL ${name} at a seeded moment`);
+    };
+    for (const f of plan) {
+      await sleep(500 + random.int(2500));
+      if (f.kind === 'kill') {
+        await killRunner(f.target);
+        await sleep(random.int(1500));
+        restart(f.target);
+      } else if (f.kind === 'point') {
+        await killRunner(f.target);
+        const armed = `${f.point}:${f.n}`;
+        runners[f.target] = startRunner(f.target, env, output[f.target], armed);
+        const end = await Promise.race([runners[f.target]!.exited, sleep(120_000).then(() => undefined)]);
+        if (end?.signal === 'SIGKILL' && output[f.target].some((l) => l.includes(`FAULT ${f.point} #${f.n}`))) {
+          count(`SIGKILL ${f.target} at fault point ${f.point}`);
+        } else {
+          notFired.push(armed);
+          await runners[f.target]!.kill();
+        }
+        restart(f.target);
+      } else if (f.kind === 'mariadb') {
+        await maria.kill();
+        count('SIGKILL MariaDB, then restart');
+        await sleep(2000 + random.int(4000));
+        await maria.start();
+      } else {
+        await kafka.kill();
+        count('SIGKILL Kafka broker, then restart');
+        await sleep(2000 + random.int(4000));
+        await kafka.start();
+      }
     }
+    feed.stop();
     const sent = await fed;
+    const resends = feed.resends();
     await feed.close();
-    const diff = await waitForTruth(db, truth, 180_000);
-    expect({ kills: kills.length, sent, diff }).toEqual({ kills: kills.length, sent, diff: [] });
-    expect(kills.length).toBeGreaterThanOrEqual(6);
-    expect(kills).toEqual(expect.arrayContaining(['enrich', 'aggregate']));
-    process.stderr.write(`reliability: ${kills.length} SIGKILLs (${kills.join(', ')}), ${sent} records, counts exact\n`);
-  }, 400_000);
+    for (const name of ['enrich', 'aggregate'] as const) if (!runners[name]!.alive()) restart(name);
+    const diff = await waitForTruth(db, truth, 300_000);
+    const total = [...tally.values()].reduce((a, b) => a + b, 0);
+    const lines = [...tally].map(([what, n]) => `  ${String(n).padStart(3)} × ${what}`).join('\n');
+    process.stderr.write(
+      `reliability: ${total} SIGKILLs in one seeded run (seed ${SEED}), ${sent} records fed, ${resends} feed resends:\n${lines}\n`,
+    );
+    expect({ notFired, diff }).toEqual({ notFired: [], diff: [] });
+    expect(total).toBeGreaterThanOrEqual(20);
+    for (const point of ['aggregate.statement', 'aggregate.before-commit', 'aggregate.after-commit', 'consumer.after-handle']) {
+      expect([...tally.keys()].some((k) => k.includes(point))).toBe(true);
+    }
+  }, 1_200_000);
 
-  it('rides out a MariaDB outage and a broker restart: /readyz says unready meanwhile, counts stay exact', async () => {
+  it('rides out a MariaDB SIGKILL and a broker SIGKILL (each restarted): /readyz says unready meanwhile, counts stay exact', async () => {
     const fn = await serveFunction(createEnrichFunction, {
       KAFKA_BROKERS: env.brokers.join(','),
       DATABASE_URL: env.databaseUrl,
@@ -155,7 +221,7 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
 
       // MariaDB down for a while (the writer and the consumer back off), then up again.
       await sleep(3000);
-      await maria.stop();
+      await maria.kill();
       const whileDbDown = await pollUntil(ready, (s) => s === 503, 30_000);
       // Knative delivery: a transient failure answers 5xx (retried), never 2xx and never "rejected".
       // The site is not in enrich's cache, so its lookup needs the database that is down.
@@ -168,9 +234,9 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
       await maria.start();
       await pollUntil(ready, (s) => s === 200, 60_000);
 
-      // The broker restarts (orderly stop, then start): producers and consumers reconnect.
+      // The broker is SIGKILLed, then started again: producers and consumers reconnect.
       await sleep(2000);
-      await kafka.stop();
+      await kafka.kill();
       const whileKafkaDown = await pollUntil(ready, (s) => s === 503, 120_000);
       await kafka.start();
       await pollUntil(ready, (s) => s === 200, 120_000);
@@ -186,7 +252,11 @@ describeOwn('reliability: SIGKILLed runners and dependency outages (own Kafka an
       // The back-off is logged (bounded retries, then a redelivery), not silent.
       const aggregateLog = output.aggregate.join('\n');
       expect(aggregateLog).toMatch(/batch failed, retrying|flush failed|retry/i);
-      process.stderr.write(`reliability: 1 MariaDB outage, 1 broker restart, feed resent ${resends} batches, counts exact\n`);
+      // One line per change of broker state, not one per retry (functions/lib/kafka.ts createKafkaLogState).
+      const unreachable = [...output.enrich, ...output.aggregate].filter((l) => l.includes('kafka broker unreachable')).length;
+      process.stderr.write(
+        `reliability: MariaDB SIGKILLed + restarted, broker SIGKILLed + restarted, feed resent ${resends} batches, ${unreachable} "unreachable" lines, counts exact\n`,
+      );
     } finally {
       await fn.close();
     }

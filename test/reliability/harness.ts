@@ -30,6 +30,8 @@ export interface RunnerProcess {
   alive(): boolean;
   /** SIGKILL and wait for the exit. */
   kill(): Promise<void>;
+  /** Resolves with how it ended (`signal` is 'SIGKILL' for a fault point that fired). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface RunnerEnv {
@@ -42,10 +44,13 @@ export interface RunnerEnv {
  * `node --import tsx functions/<name>/main.ts` with the env its config.ts reads: ONE process, so a
  * SIGKILL kills the runner itself (the `tsx` CLI would fork a child that survives its parent's SIGKILL).
  */
-export function startRunner(name: 'enrich' | 'aggregate', env: RunnerEnv, output: string[] = []): RunnerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, `functions/${name}/main.ts`)], {
+export function startRunner(name: 'enrich' | 'aggregate', env: RunnerEnv, output: string[] = [], fault?: string): RunnerProcess {
+  // `fault` (point:n) arms test/reliability/fault-arm.ts: the runner SIGKILLs itself at that point.
+  const preload = fault === undefined ? [] : ['--import', join(ROOT, 'test/reliability/fault-arm.ts')];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, join(ROOT, `functions/${name}/main.ts`)], {
     cwd: ROOT,
     env: {
+      ...(fault === undefined ? {} : { WTM_FAULT_ARM: fault }),
       PATH: process.env.PATH,
       KAFKA_BROKERS: env.brokers.join(','),
       DATABASE_URL: env.databaseUrl,
@@ -65,10 +70,14 @@ export function startRunner(name: 'enrich' | 'aggregate', env: RunnerEnv, output
     );
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   return {
     name,
     child,
     output,
+    exited,
     alive: () => child.exitCode === null && child.signalCode === null,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -128,6 +137,7 @@ export function createFeed(brokers: readonly string[], topicPrefix: string) {
   const publisher: KafkaPublisher = createKafkaPublisher({ brokers, clientId: 'wtm-reliability-feed', logger: silentLogger });
   const sender = createRecordSender({ brokers, clientId: 'wtm-reliability-feed-raw', logger: silentLogger });
   let resends = 0;
+  let stopped = false;
   const send = async (events: CloudEvent<RawTraffic>[], bad: KafkaOutgoing[]) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -145,6 +155,7 @@ export function createFeed(brokers: readonly string[], topicPrefix: string) {
       const started = Date.now();
       let sent = 0;
       for (const batch of inBatches(items, 100)) {
+        if (stopped) break;
         const events = batch.flatMap((i) => (i.type === 'event' ? [i.event] : []));
         const bad = batch.flatMap((i) => (i.type === 'malformed' ? [i.record] : []));
         await send(events, bad);
@@ -159,6 +170,8 @@ export function createFeed(brokers: readonly string[], topicPrefix: string) {
       return sent;
     },
     resends: () => resends,
+    /** Ends `run` after the batch in flight (the truth holds exactly what was sent). */
+    stop: () => void (stopped = true),
     async close() {
       await publisher.close();
       await sender.close();

@@ -24,6 +24,8 @@ export interface OwnKafka {
   start(): Promise<void>;
   /** SIGTERM, as an orderly broker restart; `kafka.sh` escalates to SIGKILL after its timeout. */
   stop(): Promise<void>;
+  /** SIGKILL: no orderly shutdown, the broker recovers its logs on the next start. */
+  kill(): Promise<void>;
   /** Stops and removes the home dir. */
   destroy(): Promise<void>;
 }
@@ -42,6 +44,8 @@ export async function createOwnKafka(): Promise<OwnKafka> {
     KAFKA_CONTROLLER_PORT: String(controller),
     KAFKA_HOME_DIR: home,
     KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
+    // After a SIGKILL the broker recovers its logs first; on two busy cores that can pass a minute.
+    KAFKA_START_TIMEOUT: '240',
   };
   const script = join(ROOT, 'infra/local/kafka.sh');
   const cmd = async (what: string) => {
@@ -54,6 +58,7 @@ export async function createOwnKafka(): Promise<OwnKafka> {
       await cmd('wait');
     },
     stop: () => cmd('stop'),
+    kill: () => cmd('kill'),
     async destroy() {
       await cmd('stop').catch(() => undefined);
       rmSync(home, { recursive: true, force: true });
@@ -69,6 +74,8 @@ export interface OwnMariaDb {
   start(): Promise<void>;
   /** SIGTERM and wait for the process to exit: the server is gone (connection refused) until start(). */
   stop(): Promise<void>;
+  /** SIGKILL and wait for the exit: InnoDB recovers from its redo log on the next start. */
+  kill(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -126,6 +133,14 @@ export async function createOwnMariaDb(): Promise<OwnMariaDb> {
       if (c === undefined) return;
       const exited = new Promise<void>((r) => c.once('exit', () => r()));
       c.kill('SIGTERM');
+      await exited;
+      child = undefined;
+    },
+    async kill() {
+      const c = child;
+      if (c === undefined) return;
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGKILL');
       await exited;
       child = undefined;
     },

@@ -6,13 +6,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Sequelize, type Options } from 'sequelize';
 import { createDialect, type Dialect } from './dialect';
-import { createMigrator } from './migrate';
+import { getSchemaStatus, runMigrations, type SchemaStatus } from './migrate';
 
 export interface Database {
   sequelize: Sequelize;
   dialect: Dialect;
-  /** Applies pending migrations. */
+  /**
+   * Applies pending migrations under the migration lock (see migrate.ts). Only `npm run migrate`,
+   * `npm start` and the SQLite default call this; serving functions call `schemaStatus()`.
+   */
   migrate(): Promise<void>;
+  /** Which of this build's migrations are applied (reads only). */
+  schemaStatus(): Promise<SchemaStatus>;
   close(): Promise<void>;
 }
 
@@ -75,13 +80,15 @@ export function createDatabase(opts: DatabaseOptions): Database {
         await sequelize.query('PRAGMA synchronous = NORMAL');
         await sequelize.query('PRAGMA busy_timeout = 5000');
       }
-      prepared ??= createMigrator(sequelize)
-        .up()
-        .then(() => undefined);
+      prepared ??= runMigrations(sequelize, { kind }).then(() => undefined);
+      // A failed run may be retried by the caller (the database was briefly away).
+      prepared.catch(() => (prepared = undefined));
       await prepared;
     },
+    schemaStatus: () => getSchemaStatus(sequelize),
     close: () => sequelize.close(),
   };
 }
 
 export type { Dialect } from './dialect';
+export type { SchemaStatus } from './migrate';
