@@ -28,7 +28,7 @@ import { realtimeRoute } from './routes/realtime';
 import { sitesRoute } from './routes/sites';
 import { summaryRoute } from './routes/summary';
 import { timeseriesRoute } from './routes/timeseries';
-import { BUNDLE_NAMES, createStaticFiles } from './static-files';
+import { BUNDLE_NAMES, createStaticFiles, isTrackerPath } from './static-files';
 import { hllVisitorCounter, type VisitorCounter } from './visitors';
 
 export interface PlainRequest {
@@ -183,13 +183,13 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
             status: 200,
             body: file.body,
             contentType: file.contentType,
-            cacheControl: `public, max-age=${MAX_AGE.document}`,
+            cacheControl: `public, max-age=${file.maxAge ?? MAX_AGE.document}`,
             isPublicData: true,
             headers: file.headers,
           },
         };
       }
-      if (BUNDLE_NAMES.includes(path.slice(1))) {
+      if (BUNDLE_NAMES.includes(path.slice(1)) || isTrackerPath(path)) {
         throw new ApiError(404, 'not_found', `${path.slice(1)} is not built yet: run \`npm run build\``);
       }
     }

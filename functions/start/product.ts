@@ -24,7 +24,6 @@ import { parseCorsOrigins } from '../query/http-policy';
 import { createCachedSiteLookup } from '../sites/registry';
 import { EXAMPLE_SITE, type StartConfig } from './config';
 import { createCollectHandler, COLLECT_PATH } from '../collect/http';
-import { createTrackerScript } from './tracker-script';
 import { createStatusLine } from './status';
 import { backfill, runLiveTraffic } from './traffic';
 
@@ -193,17 +192,12 @@ export async function startProduct(config: StartConfig, io: Io): Promise<Running
       cors: parseCorsOrigins(config.corsOrigins),
       webRoot: resolve(__dirname, '..', '..', 'web'),
     });
-    // -- collect and the tracker: /api/event and /js/script.js on the same port
+    // -- collect on the same port (query serves the tracker at /js/script.js with the other static files)
     const collect = createCollectHandler({ limits: config.collect, logger, publish: (events) => publisher.publish(topics.raw, events) });
-    const tracker = createTrackerScript(resolve(__dirname, '..', '..', 'web', 'dist', 'script.js'));
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === COLLECT_PATH) {
         void collect.handle(req, res);
-        return;
-      }
-      if (tracker.matches(path) && (req.method === 'GET' || req.method === 'HEAD')) {
-        void tracker.serve(req, res);
         return;
       }
       query.listener(req, res).catch((e: unknown) => {
