@@ -16,7 +16,8 @@
  * the load tool stopped: at most one per connection), RSS at start, peak, and at the end; p99 latency
  * when wrk measured it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { join } from 'node:path';
 import { figure, main, rate, sleep, type Figure } from './figure';
 
 const ROOT = join(__dirname, '..');
+const execFileAsync = promisify(execFile);
 const SITE = 'load.example';
 const SECONDS = Number(process.env.BENCH_COLLECT_SECONDS ?? '60');
 const CONNECTIONS = Number(process.env.BENCH_COLLECT_CONNECTIONS ?? '64');
@@ -54,7 +56,7 @@ interface LoadResult {
 }
 
 /** wrk with a Lua script: distinct page per request, statuses counted in `response`, JSON from `done`. */
-function runWrk(url: string, seconds: number, dir: string): LoadResult {
+async function runWrk(url: string, seconds: number, dir: string): Promise<LoadResult> {
   const script = join(dir, 'collect.lua');
   writeFileSync(
     script,
@@ -92,7 +94,8 @@ function done(summary, latency, requests)
 end
 `,
   );
-  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], {
+  // Asynchronous, so the memory sampler keeps running during the load.
+  const { stdout: out } = await execFileAsync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -211,7 +214,7 @@ async function run(): Promise<Figure[]> {
       if (quarters.length < 4 && Date.now() - loadStarted >= ((quarters.length + 1) * SECONDS * 1000) / 4 - 500) quarters.push(rss);
     }, 1000);
     const t0 = Date.now();
-    const load = hasWrk() ? runWrk(`http://127.0.0.1:${port}`, SECONDS, dir) : await runNodeLoop(port, SECONDS);
+    const load = hasWrk() ? await runWrk(`http://127.0.0.1:${port}`, SECONDS, dir) : await runNodeLoop(port, SECONDS);
     const loadSeconds = (Date.now() - t0) / 1000;
     const accepted = (load.byStatus['202'] ?? 0) + warm;
     const fiveXx = Object.entries(load.byStatus)
