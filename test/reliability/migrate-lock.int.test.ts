@@ -116,6 +116,8 @@ describeWithServices('migrations take a lock; serving functions never migrate', 
       expect((await run(['functions/aggregate/migrate-cli.ts'], { DATABASE_URL: db.url })).code).toBe(0);
       const after = await fetch(ready);
       expect([after.status, await after.json()]).toEqual([200, { ready: true }]);
+      // The log line travels through a pipe: give it a moment.
+      for (let i = 0; i < 50 && !out.includes('ready again'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(out).toMatch(/ready again/);
     } finally {
       child.kill('SIGTERM');
