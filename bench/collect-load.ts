@@ -16,7 +16,8 @@
  * the load tool stopped: at most one per connection), RSS at start, peak, and at the end; p99 latency
  * when wrk measured it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { join } from 'node:path';
 import { figure, main, rate, sleep, type Figure } from './figure';
 
 const ROOT = join(__dirname, '..');
+const execFileAsync = promisify(execFile);
 const SITE = 'load.example';
 const SECONDS = Number(process.env.BENCH_COLLECT_SECONDS ?? '60');
 const CONNECTIONS = Number(process.env.BENCH_COLLECT_CONNECTIONS ?? '64');
@@ -54,7 +56,7 @@ interface LoadResult {
 }
 
 /** wrk with a Lua script: distinct page per request, statuses counted in `response`, JSON from `done`. */
-function runWrk(url: string, seconds: number, dir: string): LoadResult {
+async function runWrk(url: string, seconds: number, dir: string): Promise<LoadResult> {
   const script = join(dir, 'collect.lua');
   writeFileSync(
     script,
@@ -92,7 +94,8 @@ function done(summary, latency, requests)
 end
 `,
   );
-  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], {
+  // Asynchronous, so the memory sampler keeps running during the load.
+  const { stdout: out } = await execFileAsync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, url], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -202,9 +205,16 @@ async function run(): Promise<Figure[]> {
     const pid = child.pid!;
     const rssStart = rssMb(pid);
     let rssPeak = rssStart;
-    const samples = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid))), 1000);
+    // RSS at each quarter of the load: flat after the first quarter = stable, rising = a leak or an unbounded queue.
+    const quarters: number[] = [];
+    const loadStarted = Date.now();
+    const samples = setInterval(() => {
+      const rss = rssMb(pid);
+      rssPeak = Math.max(rssPeak, rss);
+      if (quarters.length < 4 && Date.now() - loadStarted >= ((quarters.length + 1) * SECONDS * 1000) / 4 - 500) quarters.push(rss);
+    }, 1000);
     const t0 = Date.now();
-    const load = hasWrk() ? runWrk(`http://127.0.0.1:${port}`, SECONDS, dir) : await runNodeLoop(port, SECONDS);
+    const load = hasWrk() ? await runWrk(`http://127.0.0.1:${port}`, SECONDS, dir) : await runNodeLoop(port, SECONDS);
     const loadSeconds = (Date.now() - t0) / 1000;
     const accepted = (load.byStatus['202'] ?? 0) + warm;
     const fiveXx = Object.entries(load.byStatus)
@@ -225,7 +235,7 @@ async function run(): Promise<Figure[]> {
     process.stderr.write(
       `collect-load: ${load.tool}, ${CONNECTIONS} connections, ${loadSeconds.toFixed(0)} s: ${load.requests} requests ${JSON.stringify(load.byStatus)}, ` +
         `${load.errors} socket errors; accepted ${accepted} (incl. ${warm} warm-up), counted ${counted} after ${drainSeconds.toFixed(0)} s of drain; ` +
-        `RSS ${rssStart.toFixed(0)} → peak ${rssPeak.toFixed(0)} → end ${rssEnd.toFixed(0)} MB${load.p99Ms === null ? '' : `; p99 ${load.p99Ms.toFixed(1)} ms`}\n`,
+        `RSS ${rssStart.toFixed(0)} → quarters ${quarters.map((q) => q.toFixed(0)).join('/')} → peak ${rssPeak.toFixed(0)} → end ${rssEnd.toFixed(0)} MB${load.p99Ms === null ? '' : `; p99 ${load.p99Ms.toFixed(1)} ms`}\n`,
     );
     const figures: Figure[] = [
       rate(`collect load (${load.tool}, npm start, loopback): accepted events/s`, (accepted - warm) / loadSeconds, null),
@@ -241,6 +251,7 @@ async function run(): Promise<Figure[]> {
       ),
       figure('collect load: RSS at start', rssStart, 'MB', null, 0),
       figure('collect load: RSS peak', rssPeak, 'MB', rssStart, 0),
+      ...quarters.map((q, i) => figure(`collect load: RSS after ${(i + 1) * 25} % of the load`, q, 'MB', rssStart, 0)),
       figure('collect load: RSS at end', rssEnd, 'MB', rssStart, 0),
     ];
     if (load.p99Ms !== null) figures.push(figure('collect load: p99 latency', load.p99Ms, 'ms', null, 1));

@@ -1,9 +1,14 @@
 /**
  * Crashes and dependency outages on a Kafka broker and a MariaDB server of this suite's own (the
- * shared ones are never stopped). The enrich and aggregate kafkajs runners run as child processes
- * and are SIGKILLed at seeded moments while seeded traffic flows; then MariaDB is stopped and
- * started, then the broker is restarted, while the enrich function (Functions Framework entry)
- * is polled on /readyz. At the end every count equals the ground truth: nothing lost, nothing twice.
+ * shared ones are never touched). The enrich and aggregate kafkajs runners run as child processes.
+ * 1. One seeded run of at least 20 SIGKILLs while seeded traffic flows: the aggregate killed inside its
+ *    flush transaction (before its k-th statement, just before and just after COMMIT), enrich killed after
+ *    publishing a batch and before committing its offsets (fault points, functions/lib/fault.ts, armed by
+ *    the preload test/reliability/fault-arm.ts), runners killed at seeded moments, MariaDB and the broker
+ *    SIGKILLed and restarted; the tally of faults is printed. Every count then equals the ground truth
+ *    through the stats API (test/pipeline/compare.ts): nothing lost, nothing counted twice.
+ * 2. MariaDB SIGKILLed, then the broker SIGKILLed, each restarted, while the enrich function (Functions
+ *    Framework entry) is polled on /readyz: 503 meanwhile, exact counts after.
  */
 import { execFileSync } from 'node:child_process';
 import { createRawEvent, toHttpBinary, type RawTraffic } from '../../events';
