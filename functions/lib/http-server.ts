@@ -11,12 +11,15 @@
  * - bodies: a declared `Content-Length` over the bound is refused at once (413, nothing read); a chunked
  *   body is read until it passes the bound, then refused and the connection closed;
  * - a whole request must arrive within `requestTimeoutMs`; idle keep-alive sockets close after
- *   `keepAliveTimeoutMs`; at most `maxConnections` sockets are open at a time;
+ *   `keepAliveTimeoutMs`; at most `maxConnections` sockets are open at a time, and at most
+ *   `maxPendingConnections` of them still waiting for their first request's headers — past that the
+ *   oldest waiting one is cut (slowloris: each held socket costs Node ~10 KB, 11 KB on Node 24, and
+ *   quick requests such as probes must not queue behind them);
  * - a body declared as JSON that does not parse is our own 400 JSON error;
  * - an optional per-client rate limit (429 with `Retry-After`), never on `/healthz` and `/readyz`.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
 import type { Logger } from './logger';
 import type { RateLimiter } from './rate-limit';
 
@@ -27,6 +30,7 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+  maxPendingConnections: number;
 }
 
 /** A per-client limiter (lib/rate-limit.ts's token bucket): `take` spends one token of `key` or says how long to wait. */
@@ -176,6 +180,20 @@ export function createBoundedServer(listener: RequestListener, opts: BoundedServ
     },
   );
   server.maxConnections = limits.maxConnections;
+  // Insertion order = age: the first entry is the connection that has waited longest for its headers.
+  const pending = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+    if (pending.size > limits.maxPendingConnections) {
+      const oldest = pending.values().next().value;
+      if (oldest !== undefined) {
+        pending.delete(oldest);
+        oldest.destroy();
+      }
+    }
+  });
+  server.on('request', (req: IncomingMessage) => pending.delete(req.socket));
   // Node's own default would answer a malformed request line with a bare 400; keep it, but never echo.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();

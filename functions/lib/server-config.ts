@@ -25,6 +25,7 @@ export interface HttpServerConfig {
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxConnections: number;
+    maxPendingConnections: number;
   };
   /** Requests per second per client; 0 = no limit. */
   rateLimitPerSecond: number;
@@ -58,6 +59,7 @@ export function readHttpServerConfig(env: Env, target: string): Readonly<HttpSer
       requestTimeoutMs,
       keepAliveTimeoutMs: envInt(env, 'WTM_HTTP_KEEPALIVE_TIMEOUT_MS', 5_000, { min: 100 }),
       maxConnections: envInt(env, 'WTM_HTTP_MAX_CONNECTIONS', 16_384, { min: 1 }),
+      maxPendingConnections: envInt(env, 'WTM_HTTP_MAX_PENDING_CONNECTIONS', 1_024, { min: 1 }),
     }),
     rateLimitPerSecond: rate,
     rateLimitBurst: envInt(env, 'WTM_RATE_LIMIT_BURST', Math.max(1, rate * 6), { min: 1 }),
