@@ -229,7 +229,12 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
       const columns = await db.sequelize.getQueryInterface().describeTable('rollups');
       expect(Object.keys(columns)).toEqual(expect.arrayContaining([...ROLLUP_COUNTERS]));
       const migrator = createMigrator(db.sequelize);
-      expect((await migrator.executed()).map((m) => m.name)).toEqual(['0001-initial', '0002-session-entry-exit-ids', '0003-storage-v2', '0004-goals']);
+      expect((await migrator.executed()).map((m) => m.name)).toEqual([
+        '0001-initial',
+        '0002-session-entry-exit-ids',
+        '0003-storage-v2',
+        '0004-goals',
+      ]);
       await migrator.down({ to: 0 });
       expect(await tables()).toEqual(['SequelizeMeta']);
       expect(await migrator.executed()).toEqual([]);
