@@ -4,6 +4,7 @@
  * that only the entry reads these variables.
  */
 import { ConfigError, envInt, envOptional, type Env } from './config';
+import type { HttpLimits } from './http-server';
 
 /**
  * Whose `X-Forwarded-For` is believed by default: loopback (Knative's queue-proxy sidecar connects from
@@ -18,15 +19,7 @@ export const PUBLIC_TARGETS: readonly string[] = ['query', 'collect'];
 
 export interface HttpServerConfig {
   port: number;
-  limits: {
-    maxBodyBytes: number;
-    maxHeaderBytes: number;
-    headersTimeoutMs: number;
-    requestTimeoutMs: number;
-    keepAliveTimeoutMs: number;
-    maxConnections: number;
-    maxPendingConnections: number;
-  };
+  limits: HttpLimits;
   /** Requests per second per client; 0 = no limit. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
