@@ -10,8 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { patchKafkajsRequestQueue } from '../functions/lib/kafkajs-patch';
 import mysql from 'mysql2/promise';
 import { topicNames, type Topics } from '../events';
+
+// Suites that use kafkajs here without loading functions/lib/kafka.ts get the same fix of kafkajs 2.2.4's
+// negative timer (functions/lib/kafkajs-patch.ts).
+patchKafkajsRequestQueue();
 
 export type Need = 'kafka' | 'mysql';
 
