@@ -257,16 +257,18 @@ describe.each(PUBLIC)('bounded HTTP server of the image: $target (loopback, own 
     expect(after.status).toBe(200);
   }, 180_000);
 
-  (target === 'collect' ? it : it.skip)('after all that, a real event is still taken and published', async () => {
-    const before = sink.received();
-    const r = await fetch(`http://127.0.0.1:${s.port}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36' },
-      body: JSON.stringify({ n: 'pageview', u: 'https://shop.example/after-the-storm', d: 'shop.example' }),
+  // collect only: query publishes nothing (registered for collect alone, so no run reports a skipped test)
+  if (target === 'collect')
+    it('after all that, a real event is still taken and published', async () => {
+      const before = sink.received();
+      const r = await fetch(`http://127.0.0.1:${s.port}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain', 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36' },
+        body: JSON.stringify({ n: 'pageview', u: 'https://shop.example/after-the-storm', d: 'shop.example' }),
+      });
+      expect(r.status).toBe(202);
+      expect(sink.received()).toBe(before + 1);
     });
-    expect(r.status).toBe(202);
-    expect(sink.received()).toBe(before + 1);
-  });
 });
 
 describe('per-client rate limit of the image (loopback, own process)', () => {
