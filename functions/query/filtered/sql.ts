@@ -37,18 +37,8 @@ export async function selectBound(ctx: { select: BoundSelect }, sql: string, bin
   return ctx.select(sql, binds.values);
 }
 
-export function num(v: unknown): number {
-  if (v === null || v === undefined) return 0;
-  const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number(String(v));
-  if (!Number.isFinite(n)) throw new TypeError('a numeric column holds a non-number');
-  return n;
-}
-
-export function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return v === null || v === undefined ? '' : String(v);
-}
+/** The same row readers as the unfiltered queries (mysql2 and SQLite return numbers in several shapes). */
+export { num, str } from '../queries/rows';
 
 /** A LIMIT/OFFSET integer written into the SQL (prepared statements refuse bound LIMITs on some servers). */
 export function intLiteral(n: number): string {
