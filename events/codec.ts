@@ -2,7 +2,7 @@
  * Typed events: checking an envelope's type and data against the schemas, and building the
  * events each stage emits. Wire formats live in kafka.ts and http.ts.
  */
-import { createHash } from 'node:crypto';
+import { digest } from './digest';
 import type { z } from 'zod';
 import type { CloudEvent, DecodedEnvelope } from './cloudevent';
 import { EventFormatError, type Problem, type RejectReason } from './errors';
@@ -58,7 +58,7 @@ export const decodeRejected = (env: DecodedEnvelope): CloudEvent<RejectedTraffic
 
 /** Partition key of raw events: one visitor's events (same site, IP and user agent) share a partition. */
 export function rawPartitionKey(data: Pick<RawTraffic, 'site' | 'ip' | 'userAgent'>): string {
-  return createHash('sha1').update(`${data.site}\n${data.ip}\n${data.userAgent}`).digest('base64url').slice(0, 16);
+  return digest('sha1', `${data.site}\n${data.ip}\n${data.userAgent}`, 'base64url').slice(0, 16);
 }
 
 export function createRawEvent(init: { id: string; source?: string; data: RawTraffic }): CloudEvent<RawTraffic> {
@@ -81,7 +81,7 @@ export function createRawEvent(init: { id: string; source?: string; data: RawTra
  * twice yields the same enriched event, so every later stage can recognise the duplicate.
  */
 export function enrichedEventId(rawSource: string, rawId: string): string {
-  return createHash('sha256').update(rawSource).update('\n').update(rawId).digest('hex').slice(0, 32);
+  return digest('sha256', `${rawSource}\n${rawId}`, 'hex').slice(0, 32);
 }
 
 export function createEnrichedEvent(raw: { source: string; id: string }, data: EnrichedTraffic): CloudEvent<EnrichedTraffic> {
@@ -114,11 +114,8 @@ export function createRejectedEvent(init: {
   const origSource = init.original.headers['ce_source'] ?? init.original.headers['ce-source'];
   const id =
     origId !== undefined && origSource !== undefined
-      ? createHash('sha256').update(`rejected\n${origSource}\n${origId}`).digest('hex').slice(0, 32)
-      : createHash('sha256')
-          .update(`rejected\n${init.original.body}\n${init.now.toISOString()}\n${++rejectedSeq}`)
-          .digest('hex')
-          .slice(0, 32);
+      ? digest('sha256', `rejected\n${origSource}\n${origId}`, 'hex').slice(0, 32)
+      : digest('sha256', `rejected\n${init.original.body}\n${init.now.toISOString()}\n${++rejectedSeq}`, 'hex').slice(0, 32);
   return {
     attributes: {
       specversion: '1.0',

@@ -20,8 +20,13 @@ export const text = (max: number) =>
 export const hostnameSchema = z.string().max(253).regex(HOSTNAME, { message: 'must be a lower-case hostname such as example.com' });
 
 function isHttpUrl(s: string): boolean {
-  if (!URL.canParse(s)) return false;
-  const u = new URL(s);
+  // One parse (canParse and then new URL would parse twice); a throw only for the rare bad URL.
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return false;
+  }
   return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
 }
 

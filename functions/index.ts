@@ -14,10 +14,9 @@
  * (readiness: the function's dependencies answer) and hands every other request to the function.
  * On SIGTERM/SIGINT it calls `close()` (flushes buffered batches), then exits.
  */
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as ff from '@google-cloud/functions-framework';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { readHttpServerConfig } from './lib/server-config';
 import { readinessBody, type FunctionFactory, type Readiness, type WtmFunction } from './lib/function';
 import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
@@ -43,8 +42,8 @@ const LOADERS: Record<Target, () => Promise<{ createFunction: FunctionFactory }>
 /** The longest a shutdown may take: below Kubernetes' default 30 s grace period, so we exit before SIGKILL. */
 export const SHUTDOWN_BOUND_MS = 25_000;
 
-export const HEALTH_PATH = '/healthz';
-export const READY_PATH = '/readyz';
+export const HEALTH_PATH = '/healthz' as const;
+export const READY_PATH = '/readyz' as const;
 
 export function isTarget(value: string | undefined): value is Target {
   return TARGETS.some((t) => t === value);
@@ -69,6 +68,11 @@ type State = { phase: 'starting' } | { phase: 'up'; fn: WtmFunction } | { phase:
 export interface Entry {
   /** The Functions Framework handler for the selected target. */
   handler(req: Request, res: Response): Promise<void>;
+  /**
+   * The bounded server's way past Express: serves the request through the function's direct route
+   * and returns true, or returns false (not up yet, closing, or not a direct request).
+   */
+  direct(req: IncomingMessage, res: ServerResponse): boolean;
   /** Closes the function (once); resolves when its buffers are flushed. */
   shutdown(): Promise<void>;
 }
@@ -95,21 +99,22 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     return state.fn.ready();
   });
 
-  async function handler(req: Request, res: Response): Promise<void> {
-    if (req.method === 'GET' && req.path === HEALTH_PATH) {
-      res.status(200).json({ status: 'ok' });
-      return;
+  /** `GET /healthz` (the process runs) and `GET /readyz` (the function's dependencies answer). */
+  async function probe(path: typeof HEALTH_PATH | typeof READY_PATH, answer: (status: number, body: unknown) => void): Promise<void> {
+    if (path === HEALTH_PATH) return answer(200, { status: 'ok' });
+    if (state.phase !== 'up') {
+      // The failure's text is in the log (main() logs it); the answer says only the phase.
+      const phase = state.phase === 'failed' ? 'failed' : state.phase;
+      return answer(503, { ready: false, down: [], phase });
     }
-    if (req.method === 'GET' && req.path === READY_PATH) {
+    const r = await checkReady();
+    answer(r.ok ? 200 : 503, readinessBody(r));
+  }
+
+  async function handler(req: Request, res: Response): Promise<void> {
+    if (req.method === 'GET' && (req.path === HEALTH_PATH || req.path === READY_PATH)) {
       res.set('Cache-Control', 'no-store');
-      if (state.phase !== 'up') {
-        // The failure's text is in the log (main() logs it); the answer says only the phase.
-        const phase = state.phase === 'failed' ? 'failed' : state.phase;
-        res.status(503).json({ ready: false, down: [], phase });
-        return;
-      }
-      const r = await checkReady();
-      res.status(r.ok ? 200 : 503).json(readinessBody(r));
+      await probe(req.path, (status, body) => void res.status(status).json(body));
       return;
     }
     // Requests that arrive while the function is still starting wait for it rather than failing,
@@ -122,6 +127,29 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     await fn.handle(req, res);
   }
 
+  function direct(req: IncomingMessage, res: ServerResponse): boolean {
+    // Probes never go through Express: the framework wraps each request it serves in a `domain`, and the
+    // first one switches on Node's domain async hook for every async operation of the process after it.
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && (path === HEALTH_PATH || path === READY_PATH)) {
+      const answer = (status: number, body: unknown) => {
+        if (res.headersSent) return;
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify(body));
+      };
+      probe(path, answer).catch((err: unknown) => {
+        logger.error({ err }, 'probe failed');
+        answer(503, { ready: false, down: [] });
+      });
+      return true;
+    }
+    if (state.phase !== 'up') return false;
+    const route = state.fn.direct;
+    if (route === undefined || !route.accepts(req)) return false;
+    void route.handle(req, res);
+    return true;
+  }
+
   function shutdown(): Promise<void> {
     closing ??= (async () => {
       const fn = await ready.catch(() => undefined);
@@ -131,7 +159,7 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     return closing;
   }
 
-  return { handler, shutdown };
+  return { handler, direct, shutdown };
 }
 
 /** Resolves within `ms` or rejects; the timer does not keep the process alive. */
@@ -185,9 +213,27 @@ function main(standalone: boolean): void {
 
   let server: ReturnType<typeof createBoundedServer> | undefined;
   if (serverConfig !== undefined) {
-    // The framework's Express app for the registered function, behind our bounds.
-    const app = getTestServer(target).listeners('request')[0] as RequestListener;
-    server = createBoundedServer(app, {
+    // The framework's Express app for the registered function, behind our bounds. Probes and the
+    // function's direct route (collect's /api/event, which reads its body itself) skip it; it is loaded at the first request
+    // that needs it: loading the framework's server loads Node's `domain` module, which slows every
+    // EventEmitter of the process (a collect pod never loads it).
+    let app: Promise<RequestListener> | undefined;
+    const expressApp = (): Promise<RequestListener> =>
+      (app ??= import('@google-cloud/functions-framework/testing').then(
+        ({ getTestServer }) => getTestServer(target).listeners('request')[0] as RequestListener,
+      ));
+    const viaExpress: RequestListener = (req, res) => {
+      expressApp().then(
+        (listener) => listener(req, res),
+        (err: unknown) => {
+          log.error({ err }, 'the framework could not be loaded');
+          if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+          res.end('{"error":{"code":"internal","message":"internal error"}}');
+        },
+      );
+    };
+    server = createBoundedServer(viaExpress, {
+      direct: entry.direct,
       limits: serverConfig.limits,
       logger: log,
       trustedProxies: parseTrustedProxies(serverConfig.trustedProxies),

@@ -3,8 +3,8 @@
  * what the writer resolved for it, a stored visit and a stored event, plus the keys derived from them.
  * Values only; no SQL here.
  */
-import { createHash } from 'node:crypto';
 import type { CeAttributes, EnrichedTraffic } from '../../events';
+import { digest } from '../../events/digest';
 import { bucketOf, toLocalMs } from '../lib/time';
 
 /** An enriched event of a registered site, about to be stored. */
@@ -73,7 +73,7 @@ export interface StoredEvent {
 
 /** The dedupe key of an event: CloudEvents identity is (source, id) (CloudEvents 1.0 §3.1.1 "id"). 32 hex chars. */
 export function eventKey(attributes: Pick<CeAttributes, 'source' | 'id'>): string {
-  return createHash('sha256').update(attributes.source).update('\n').update(attributes.id).digest('hex').slice(0, 32);
+  return digest('sha256', `${attributes.source}\n${attributes.id}`, 'hex').slice(0, 32);
 }
 
 /**
@@ -81,12 +81,12 @@ export function eventKey(attributes: Pick<CeAttributes, 'source' | 'id'>): strin
  * events arrived in (a late earlier event or a merge re-keys the visit).
  */
 export function visitKeyOf(firstEventKey: string): string {
-  return createHash('sha256').update(firstEventKey).digest('hex').slice(0, 32);
+  return digest('sha256', firstEventKey, 'hex').slice(0, 32);
 }
 
 /** rollups.value_key: first 16 hex of sha1(value) (ARCHITECTURE.md). */
 export function valueKeyOf(value: string): string {
-  return createHash('sha1').update(value).digest('hex').slice(0, 16);
+  return digest('sha1', value, 'hex').slice(0, 16);
 }
 
 /** The site-local day bucket of an instant. */

@@ -183,21 +183,31 @@ export function decideCollect(body: unknown, client: ClientInfo, deps: CollectCo
   }
 
   const timestamp = deps.now().toISOString();
-  const drop = userAgentProblem(client.userAgent);
+  const ua = client.userAgent;
+  // A missing user agent drops the event (below); a placeholder lets the body be checked first.
+  let drop: DropReason | undefined = ua === undefined || ua.trim() === '' ? 'no_user_agent' : undefined;
   const common: Record<string, unknown> = {
     kind,
     url,
     timestamp,
     ip: client.ip,
-    // an unusable user agent drops the event (below); a placeholder lets the body be checked first
-    userAgent: drop === undefined ? client.userAgent : 'unknown',
+    userAgent: drop === undefined ? ua : 'unknown',
     ...(typeof referrerRaw === 'string' && referrerRaw !== '' ? { referrer: referrerRaw } : {}),
     ...(hashMode ? { hashMode: true } : {}),
     ...(typeof width === 'number' && Number.isInteger(width) ? { screenWidth: width } : {}),
     ...(client.language === undefined ? {} : { language: client.language }),
     ...extra,
   };
-  const data = domains.map((site) => validate({ ...common, site }));
+  let data: RawTraffic[];
+  try {
+    data = domains.map((site) => validate({ ...common, site }));
+  } catch (e) {
+    // One schema check per event in the common case; only a failing one asks whether the user agent
+    // alone is the problem (then the event is dropped, as one without a user agent is).
+    if (drop !== undefined || !(e instanceof CollectError) || userAgentProblem(ua) === undefined) throw e;
+    drop = 'invalid_user_agent';
+    data = domains.map((site) => validate({ ...common, userAgent: 'unknown', site }));
+  }
   if (drop !== undefined) return { kind: 'drop', reason: drop, events: data.length };
   return { kind: 'accept', events: data.map((d) => createRawEvent({ id: deps.newId(), source: SOURCES.tracker, data: d })) };
 }

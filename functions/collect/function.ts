@@ -6,12 +6,15 @@
  * request. For an internet-facing endpoint that is a memory and zip-bomb hazard, so this module
  * subscribes to Node's `http.server.request.start` diagnostics channel (published before the
  * request reaches Express) and moves the Content-Type aside: every parser skips a body without
- * one, and http.ts reads the stream itself, bounded.
+ * one, and http.ts reads the stream itself, bounded. The image's bounded server (lib/http-server.ts)
+ * reads bodies itself before the framework, and hands `/api/event` to the handler directly (`direct`),
+ * past Express, whose middleware costs more than collect's own work.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { topicNames } from '../../events';
 import { errorMessage } from '../lib/errors';
+import { isBoundedServer } from '../lib/http-server';
 import type { FunctionFactory, Readiness, WtmFunction } from '../lib/function';
 import { createKafkaPublisher, type KafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
@@ -19,14 +22,15 @@ import type { Publisher } from '../lib/bus';
 import { createSinkPublisher } from '../enrich/sink-publisher';
 import { readCollectConfig } from './config';
 import { createBufferedPublish, type BufferedPublish } from './buffered-publish';
-import { createCollectHandler, deferBodyParsing, type PublishRaw } from './http';
+import { COLLECT_PATH, createCollectHandler, deferBodyParsing, type PublishRaw } from './http';
 
 const REQUEST_START = 'http.server.request.start';
 
 function onRequestStart(message: unknown): void {
-  if (typeof message === 'object' && message !== null && 'request' in message) {
-    deferBodyParsing((message as { request: IncomingMessage }).request);
-  }
+  if (typeof message !== 'object' || message === null || !('request' in message)) return;
+  // The image's bounded server reads bodies itself (within its bound) before any parser runs.
+  if ('server' in message && isBoundedServer(message.server)) return;
+  deferBodyParsing((message as { request: IncomingMessage }).request);
 }
 
 export const createFunction: FunctionFactory = async (env) => {
@@ -67,6 +71,11 @@ export const createFunction: FunctionFactory = async (env) => {
   );
   const fn: WtmFunction = {
     handle: (req, res) => collect.handle(req as IncomingMessage, res as ServerResponse),
+    // The image's bounded server hands /api/event (POST and the CORS preflight) straight to the handler.
+    direct: {
+      accepts: (req) => (req.url ?? '').split('?')[0] === COLLECT_PATH,
+      handle: (req, res) => collect.handle(req, res),
+    },
     async ready(): Promise<Readiness> {
       if (kafka === undefined) return { ok: true };
       try {

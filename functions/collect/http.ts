@@ -82,6 +82,14 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '86400',
 } as const;
 
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+const ACCEPTED_HEADERS = Object.entries({
+  ...CORS_HEADERS,
+  'Content-Type': 'text/plain; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Content-Length': '2',
+}).flat();
+
 /** text/plain (the tracker: no preflight), application/json (server-side senders), or none; UTF-8 only. */
 function contentTypeProblem(ct: string | undefined): string | undefined {
   if (ct === undefined || ct.trim() === '') return undefined;
@@ -189,8 +197,14 @@ export function createCollectHandler(deps: CollectHandlerDeps): CollectHandler {
       : createRateLimiter({ ...limits.rateLimit, ...(deps.monotonicNow === undefined ? {} : { now: deps.monotonicNow }) });
   const m: CollectMetrics = { requests: 0, accepted: 0, dropped: {}, refused: {} };
 
-  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = NO_HEADERS) => {
     if (res.headersSent || res.writableEnded) return;
+    if (status === 202 && body === 'ok' && headers === NO_HEADERS) {
+      // The answer to nearly every request: one prepared header list (no per-request object to build).
+      res.writeHead(202, ACCEPTED_HEADERS);
+      res.end('ok');
+      return;
+    }
     res.writeHead(status, {
       ...CORS_HEADERS,
       'Content-Type': body === 'ok' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',

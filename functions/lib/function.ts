@@ -3,6 +3,7 @@
  * `createFunction: FunctionFactory`; `functions/index.ts` registers it with the Functions Framework,
  * answers `/healthz` and `/readyz` from it, and calls `close()` on SIGTERM.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from '@google-cloud/functions-framework';
 
 /** What a function depends on; `/readyz` names the ones that are down and nothing more. */
@@ -18,10 +19,25 @@ export type Readiness = { ok: true } | { ok: false; down: readonly Dependency[];
 export interface WtmFunction {
   /** Handles every request except `GET /healthz` and `GET /readyz`. */
   handle(req: Request, res: Response): Promise<void>;
+  /**
+   * Requests the function serves on Node's own request objects, without the framework's Express app:
+   * the image's bounded server (lib/http-server.ts) hands them over directly, after its rate limit and
+   * declared-length check and before reading the body (the route reads it, within its own bounds). For a hot public path whose handler needs nothing of
+   * Express (collect's `/api/event`): the framework's middleware stack costs more than the handler
+   * (ARCHITECTURE.md "Bounded requests"). Under `functions-framework` they go through `handle` as usual.
+   */
+  direct?: DirectRoute;
   /** Readiness: are the function's dependencies answering? */
   ready(): Promise<Readiness>;
   /** Flushes what is buffered and closes connections (SIGTERM, Ctrl-C). */
   close(): Promise<void>;
+}
+
+export interface DirectRoute {
+  /** Whether this request is one of the direct ones (method and path only; the body is not read yet). */
+  accepts(req: IncomingMessage): boolean;
+  /** Serves it; never rejects (every failure becomes an answer). */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 /** Builds a function from the environment (each function validates it in its own config.ts). */

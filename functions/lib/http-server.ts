@@ -45,6 +45,12 @@ export interface BoundedServerOptions {
   rateLimit?: ClientRateLimiter;
   /** Peers whose `X-Forwarded-For` is believed (Knative's ingress); others are the client themselves. */
   trustedProxies?: BlockList;
+  /**
+   * Takes a request before its body is read, or returns false: for handlers that read the body
+   * themselves within bounds of their own (collect's /api/event, with its smaller limit and body
+   * timeout) and need nothing of the framework. The rate limit and the declared-length check apply first.
+   */
+  direct?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Extra fields the Functions Framework's body parsers would have set. */
@@ -159,6 +165,13 @@ export function readBoundedBody(req: IncomingMessage, max: number): Promise<Body
   });
 }
 
+const BOUNDED = Symbol.for('wtm.boundedServer');
+
+/** True for a server made by createBoundedServer: its requests reach the listener with the body read (`rawBody`). */
+export function isBoundedServer(server: unknown): boolean {
+  return typeof server === 'object' && server !== null && BOUNDED in server;
+}
+
 /** A node:http server that bounds every request before handing it to `listener` (the framework's app). */
 export function createBoundedServer(listener: RequestListener, opts: BoundedServerOptions): Server {
   const { limits, logger } = opts;
@@ -179,6 +192,7 @@ export function createBoundedServer(listener: RequestListener, opts: BoundedServ
       });
     },
   );
+  Object.defineProperty(server, BOUNDED, { value: true });
   server.maxConnections = limits.maxConnections;
   // Insertion order = age: the first entry is the connection that has waited longest for its headers.
   const pending = new Set<Socket>();
@@ -227,6 +241,7 @@ export function createBoundedServer(listener: RequestListener, opts: BoundedServ
       refuseAndClose(req, res, 413, 'payload_too_large', `the request body must be at most ${limits.maxBodyBytes} bytes`);
       return;
     }
+    if (opts.direct?.(req, res) === true) return;
     const read = await readBoundedBody(req, limits.maxBodyBytes);
     if (read.kind === 'aborted') return;
     if (read.kind === 'too_large') {

@@ -23,9 +23,23 @@ export function buildFunctions(outdir: string): string {
   return join(outdir, 'index.js');
 }
 
-export async function startCollect(bundle: string, port: number, env: Record<string, string>): Promise<RunningCollect> {
+/**
+ * `framework`: `functions-framework --target=collect --source=<bundle>` (the framework's own server, Express
+ * for every request); `image`: `node <bundle>`, the container's command (the bounded server, which hands
+ * /api/event to collect directly).
+ */
+export type CollectServer = 'framework' | 'image';
+
+export async function startCollect(
+  bundle: string,
+  port: number,
+  env: Record<string, string>,
+  server: CollectServer = 'framework',
+): Promise<RunningCollect> {
   const out: string[] = [];
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/.bin/functions-framework'), '--target=collect', `--source=${bundle}`], {
+  const args =
+    server === 'image' ? [bundle] : [join(ROOT, 'node_modules/.bin/functions-framework'), '--target=collect', `--source=${bundle}`];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), FUNCTION_TARGET: 'collect', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /**
- * Hostile requests against the real collect function (functions-framework on the bundle, as in the
- * container) with the real Kafka: each kind gets its documented status (functions/collect/http.ts),
+ * Hostile requests against the real collect function as its container runs it (`node <bundle>`: the
+ * bounded server, which hands /api/event to collect past the framework's Express app) with the real Kafka: each kind gets its documented status (functions/collect/http.ts),
  * nothing crashes, and the good events sent around them all arrive exactly once in the raw topic.
  *
  * The test connects from 127.0.0.1, which is configured as a trusted proxy, so each request names
@@ -270,7 +270,7 @@ const CASES: Case[] = [
   },
 ];
 
-describeWithServices('collect under hostile requests (functions-framework bundle, real Kafka)', ['kafka'], (services) => {
+describeWithServices('collect under hostile requests (the image: bounded server, /api/event direct; real Kafka)', ['kafka'], (services) => {
   const outdir = join(ROOT, 'dist', `collect-test-${runId()}`);
   let collect: RunningCollect;
   /** marker → what the event must look like in the topic */
@@ -280,15 +280,20 @@ describeWithServices('collect under hostile requests (functions-framework bundle
   beforeAll(async () => {
     const bundle = buildFunctions(outdir);
     const s = services();
-    collect = await startCollect(bundle, await freePort(), {
-      KAFKA_BROKERS: s.brokers.join(','),
-      WTM_TOPIC_PREFIX: s.topicPrefix,
-      WTM_TRUSTED_PROXIES: '127.0.0.1/32',
-      WTM_COLLECT_RATE: '1',
-      WTM_COLLECT_BURST: String(BURST),
-      WTM_COLLECT_MAX_BODY_BYTES: String(MAX_BODY),
-      WTM_COLLECT_BODY_TIMEOUT_MS: '1500',
-    });
+    collect = await startCollect(
+      bundle,
+      await freePort(),
+      {
+        KAFKA_BROKERS: s.brokers.join(','),
+        WTM_TOPIC_PREFIX: s.topicPrefix,
+        WTM_TRUSTED_PROXIES: '127.0.0.1/32',
+        WTM_COLLECT_RATE: '1',
+        WTM_COLLECT_BURST: String(BURST),
+        WTM_COLLECT_MAX_BODY_BYTES: String(MAX_BODY),
+        WTM_COLLECT_BODY_TIMEOUT_MS: '1500',
+      },
+      'image',
+    );
   }, 120_000);
 
   afterAll(async () => {
