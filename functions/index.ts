@@ -146,7 +146,13 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     if (state.phase !== 'up') return false;
     const route = state.fn.direct;
     if (route === undefined || !route.accepts(req)) return false;
-    void route.handle(req, res);
+    route.handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'request failed');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end('{"error":{"code":"internal","message":"internal error"}}');
+      } else res.destroy();
+    });
     return true;
   }
 

@@ -1,4 +1,5 @@
 /** The query function for the Functions Framework entry (functions/index.ts) and main.ts. */
+import type { IncomingMessage } from 'node:http';
 import type { FunctionFactory } from '../lib/function';
 import { createDatabase } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
@@ -19,8 +20,18 @@ export async function openQuery(config: QueryConfig, logger: Logger): Promise<{ 
   };
 }
 
+const hasNoBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+
 export const createFunction: FunctionFactory = async (env) => {
   const config = readConfig(env);
   const { handler, close } = await openQuery(config, createLogger({ name: 'query', level: config.logLevel }));
-  return { handle: (req, res) => handler.listener(req, res), ready: () => handler.ready(), close };
+  return {
+    handle: (req, res) => handler.listener(req, res),
+    // Query needs nothing of Express: the image's bounded server hands it every request without a body
+    // directly (lib/function.ts `direct`); one with a body is read within the server's bound first.
+    direct: { accepts: hasNoBody, handle: (req, res) => handler.listener(req, res) },
+    ready: () => handler.ready(),
+    close,
+  };
 };
