@@ -31,7 +31,7 @@ import { createKafkaPublisher } from '../functions/lib/kafka';
 import { silentLogger } from '../functions/lib/logger';
 import { buildFunctions, startCollect } from '../test/collect/harness';
 import { createTestTopics, freePort, runId } from '../test/services';
-import { figure, main, sleep, type Figure } from './figure';
+import { figure, main, percentile, sleep, type Figure } from './figure';
 import { benchEnv } from './harness';
 
 const CONCURRENCY = 64;
@@ -147,11 +147,11 @@ const SUBJECTS = [
   'handler on node:http, no Kafka',
 ] as const;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+const median = (xs: readonly number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 async function run(): Promise<Figure[]> {
   const { brokers } = benchEnv();

@@ -19,7 +19,7 @@ import * as ff from '@google-cloud/functions-framework';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { readHttpServerConfig } from './lib/server-config';
 import { readinessBody, type FunctionFactory, type Readiness, type WtmFunction } from './lib/function';
-import { createBoundedServer, parseTrustedProxies } from './lib/http-server';
+import { createBoundedServer, parseTrustedProxies, sendJson, writeJson } from './lib/http-server';
 import { createLogger, silentLogger, type Logger } from './lib/logger';
 import { createRateLimiter } from './lib/rate-limit';
 import { createReadinessLog } from './lib/readiness';
@@ -133,9 +133,7 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && (path === HEALTH_PATH || path === READY_PATH)) {
       const answer = (status: number, body: unknown) => {
-        if (res.headersSent) return;
-        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-        res.end(JSON.stringify(body));
+        if (!res.headersSent) writeJson(res, status, body);
       };
       probe(path, answer).catch((err: unknown) => {
         logger.error({ err }, 'probe failed');
@@ -148,10 +146,8 @@ export function createEntry(created: Promise<WtmFunction>, logger: Logger = sile
     if (route === undefined || !route.accepts(req)) return false;
     route.handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'request failed');
-      if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end('{"error":{"code":"internal","message":"internal error"}}');
-      } else res.destroy();
+      if (!res.headersSent) sendJson(res, 500, 'internal', 'internal error');
+      else res.destroy();
     });
     return true;
   }
@@ -220,9 +216,9 @@ function main(standalone: boolean): void {
   let server: ReturnType<typeof createBoundedServer> | undefined;
   if (serverConfig !== undefined) {
     // The framework's Express app for the registered function, behind our bounds. Probes and the
-    // function's direct route (collect's /api/event, which reads its body itself) skip it; it is loaded at the first request
-    // that needs it: loading the framework's server loads Node's `domain` module, which slows every
-    // EventEmitter of the process (a collect pod never loads it).
+    // function's direct route (collect's /api/event, which reads its body itself) skip it; it is loaded
+    // at the first request that needs it: loading the framework's server loads Node's `domain` module,
+    // which slows every EventEmitter of the process (a collect pod never loads it).
     let app: Promise<RequestListener> | undefined;
     const expressApp = (): Promise<RequestListener> =>
       (app ??= import('@google-cloud/functions-framework/testing').then(
@@ -233,8 +229,8 @@ function main(standalone: boolean): void {
         (listener) => listener(req, res),
         (err: unknown) => {
           log.error({ err }, 'the framework could not be loaded');
-          if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-          res.end('{"error":{"code":"internal","message":"internal error"}}');
+          if (!res.headersSent) sendJson(res, 500, 'internal', 'internal error');
+          else res.destroy();
         },
       );
     };

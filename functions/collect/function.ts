@@ -7,8 +7,8 @@
  * subscribes to Node's `http.server.request.start` diagnostics channel (published before the
  * request reaches Express) and moves the Content-Type aside: every parser skips a body without
  * one, and http.ts reads the stream itself, bounded. The image's bounded server (lib/http-server.ts)
- * reads bodies itself before the framework, and hands `/api/event` to the handler directly (`direct`),
- * past Express, whose middleware costs more than collect's own work.
+ * hands `/api/event` to the handler directly (`direct`, before the body is read), past Express, whose
+ * middleware costs more than collect's own work, and reads any other request's body itself.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,7 +28,8 @@ const REQUEST_START = 'http.server.request.start';
 
 function onRequestStart(message: unknown): void {
   if (typeof message !== 'object' || message === null || !('request' in message)) return;
-  // The image's bounded server reads bodies itself (within its bound) before any parser runs.
+  // Under the image's bounded server no body parser runs first: collect's direct route reads its body
+  // itself, and the server reads every other request's body within its bound.
   if ('server' in message && isBoundedServer(message.server)) return;
   deferBodyParsing((message as { request: IncomingMessage }).request);
 }

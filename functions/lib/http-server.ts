@@ -59,8 +59,9 @@ export interface BodiedRequest extends IncomingMessage {
   body?: unknown;
 }
 
-function sendJson(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code, message } });
+/** A JSON answer (probes, errors) with the headers every answer of the server carries. */
+export function writeJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
@@ -69,6 +70,11 @@ function sendJson(res: ServerResponse, status: number, code: string, message: st
     ...headers,
   });
   res.end(body);
+}
+
+/** An error answer: `{"error":{"code","message"}}`. */
+export function sendJson(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  writeJson(res, status, { error: { code, message } }, headers);
 }
 
 /** Refuses and closes: the client may still be sending, and we will not read the rest. */
