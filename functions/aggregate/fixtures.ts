@@ -9,18 +9,9 @@ import { createHash } from 'node:crypto';
 import { createEnrichedEvent, type CloudEvent, type EnrichedTraffic } from '../../events';
 import { ROLLUP_COUNTERS, SESSION_DIMENSIONS, VISIT_INACTIVITY_MS, type Counters } from '../../events/vocabulary';
 import { bucketOf, DAY_MS, toLocalMs, type Grain } from '../lib/time';
+import { prng } from '../lib/prng';
 
-/** mulberry32: a small seeded PRNG, so every run tests the same events. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** A random 16-hex id, like enrich's visitorIds (HMAC output). */
 export function randomHex16(random: () => number): string {

@@ -13,6 +13,7 @@ import type { Database } from '../../functions/lib/db';
 import { silentLogger } from '../../functions/lib/logger';
 import { createGoalRegistry } from '../../functions/sites/goals';
 import { bucketOf, DAY_MS, fromLocalMs, MINUTE_MS, toLocalMs } from '../../functions/lib/time';
+import { prng } from '../../functions/lib/prng';
 
 /** A page path full of markup: the dashboard must show it as text and run none of it. */
 export const HOSTILE_PAGE = '/search?q=<script>window.__wtmXss=1</script><img src=x onerror="window.__wtmXss=2"><b>bold</b>';
@@ -98,17 +99,6 @@ export const GOALS = [
   { kind: 'event', event: 'signup', name: 'Signup' },
   { kind: 'page', page: '/pricing*', name: 'Visit /pricing*' },
 ] as const;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function weighted<T>(rnd: () => number, list: readonly [T, number][]): T {
   const total = list.reduce((a, [, w]) => a + w, 0);

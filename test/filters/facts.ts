@@ -8,18 +8,7 @@ import { createHash } from 'node:crypto';
 import type { TruthEvent, TruthVisit, TruthVisitDimension } from '../../functions/generate/truth-visit';
 import type { Database } from '../../functions/lib/db';
 import { DAY_MS, MINUTE_MS, bucketOf, fromLocalMs, toLocalMs } from '../../functions/lib/time';
-
-/** mulberry32: a small deterministic PRNG. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../functions/lib/prng';
 
 const hex = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
@@ -40,7 +29,7 @@ export interface SeedOptions {
 
 /** Deterministic visits: a few visitors per day with one to three visits each, 1-6 events per visit. */
 export function makeTruthVisits(site: string, o: SeedOptions): TruthVisit[] {
-  const rnd = createRandom(o.seed);
+  const rnd = prng(o.seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const out: TruthVisit[] = [];
   for (let d = 0; d < o.days; d++) {

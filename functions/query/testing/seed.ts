@@ -11,6 +11,7 @@ import { createHll } from '../../aggregate/hll';
 import type { Database } from '../../lib/db';
 import { DAY_MS, bucketOf, fromLocalMs, type Grain } from '../../lib/time';
 import { sha256Hex } from '../access';
+import { prng } from '../../lib/prng';
 
 /** One engagement event (a page hidden or left): engaged time and the scroll depth reached (percent, or unknown). */
 export interface Engagement {
@@ -44,17 +45,6 @@ const PAGES = ['/', '/pricing', '/blog/a', '/blog/b', '/docs', '/about'];
 const SOURCES = ['', 'Google', 'Twitter', 'Newsletter'];
 const COUNTRIES = ['IN', 'DE', 'US', ''];
 const EVENTS = ['signup', 'download'];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Visits over whole local days [firstDay, firstDay + days·DAY), `perDay` people a day, 1–3 visits each. */
 export function makeVisits(hostname: string, firstDay: number, days: number, perDay: number, seed: number): Visit[] {

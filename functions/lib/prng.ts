@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded PRNG for tests, fixtures and bench seeders, so every run makes the same data.
+ * (The simulator has its own string-seeded streams, functions/generate/random.ts.)
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
