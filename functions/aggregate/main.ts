@@ -5,6 +5,7 @@
  */
 import { topicNames } from '../../events';
 import { createKafkaPublisher } from '../lib/kafka';
+import { readSessionTimeout } from '../lib/runner-config';
 import { createLogger } from '../lib/logger';
 import { readAggregateConfig } from './config';
 import { startAggregateRunner } from './runner';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     aggregator: stage.aggregator,
     logger,
     maxBatch: config.flushSize,
+    sessionTimeoutMs: readSessionTimeout(process.env),
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -21,6 +21,8 @@ export interface AggregateRunnerOptions {
    * timer when it is smaller than a flush).
    */
   partitionsConsumedConcurrently?: number;
+  /** The group's session timeout (runConsumer's `sessionTimeoutMs`; WTM_KAFKA_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
 }
 
 export function startAggregateRunner(opts: AggregateRunnerOptions): Promise<RunningConsumer> {
@@ -33,6 +35,7 @@ export function startAggregateRunner(opts: AggregateRunnerOptions): Promise<Runn
     maxBatch: opts.maxBatch ?? 5000,
     fromBeginning: opts.fromBeginning ?? true,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 4,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
     handler: async (batch) => {
       await opts.aggregator.handle(batch);
     },

@@ -5,6 +5,7 @@
 import { topicNames } from '../../events';
 import { ConfigError } from '../lib/config';
 import { createKafkaPublisher, ensureTopics } from '../lib/kafka';
+import { readSessionTimeout } from '../lib/runner-config';
 import { createLogger } from '../lib/logger';
 import { readEnrichConfig } from './config';
 import { createEnricherFromConfig, startEnrichRunner } from './runner';
@@ -16,7 +17,13 @@ async function main(): Promise<void> {
   await ensureTopics(config.kafkaBrokers, [topics.raw, topics.enriched, topics.rejected], 4, { logger });
   const publisher = createKafkaPublisher({ brokers: config.kafkaBrokers, clientId: 'wtm-enrich', logger, compression: 'gzip' });
   const { enricher, db } = await createEnricherFromConfig(config, { publisher, logger });
-  const consumer = await startEnrichRunner({ brokers: config.kafkaBrokers, enricher, topic: topics.raw, logger });
+  const consumer = await startEnrichRunner({
+    brokers: config.kafkaBrokers,
+    enricher,
+    topic: topics.raw,
+    logger,
+    sessionTimeoutMs: readSessionTimeout(process.env),
+  });
   const report = setInterval(() => logger.info({ metrics: enricher.metrics() }, 'enrich metrics'), 30_000);
   let stopping = false;
   const stop = async (signal: string) => {

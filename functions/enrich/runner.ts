@@ -26,6 +26,8 @@ export interface EnrichRunnerOptions {
   maxBatch?: number;
   /** Partitions handled at once (default 4): their publishes coalesce into fewer, larger produce requests. */
   partitionsConsumedConcurrently?: number;
+  /** The group's session timeout (runConsumer's `sessionTimeoutMs`; WTM_KAFKA_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
 }
 
 export function startEnrichRunner(opts: EnrichRunnerOptions): Promise<RunningConsumer> {
@@ -39,6 +41,7 @@ export function startEnrichRunner(opts: EnrichRunnerOptions): Promise<RunningCon
     fromBeginning: opts.fromBeginning ?? true,
     maxBatch: opts.maxBatch ?? 500,
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 4,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
   });
 }
 

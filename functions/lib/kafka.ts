@@ -279,6 +279,12 @@ export interface RunConsumerOptions extends KafkaClientOptions {
    * (the aggregate writer, the coalescing publisher) put several partitions into one flush or request.
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long the group waits for a silent member before giving its partitions to the others (kafkajs
+   * `sessionTimeout`, default 30 s; the broker allows 6 s and up). A SIGKILLed runner's partitions stay
+   * unconsumed this long, and a restarted replica's first rebalance waits for it too.
+   */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
@@ -302,6 +308,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * group keeps the partition); then kafkajs gets the error, refetches from the last resolved offset
  * with its own backoff and, when that is exhausted, restarts the consumer. Nothing is skipped.
  */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+
 export async function runConsumer(opts: RunConsumerOptions): Promise<RunningConsumer> {
   const kafka = createKafkaClient(opts);
   const log = opts.logger.child({ component: 'kafka-consumer', topic: opts.topic, groupId: opts.groupId });
@@ -310,8 +318,8 @@ export async function runConsumer(opts: RunConsumerOptions): Promise<RunningCons
   const retryDelayMs = opts.retryDelayMs ?? 250;
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 3)),
     allowAutoTopicCreation: false,
     retry: {
       retries: 8,

@@ -11,6 +11,7 @@ import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { periodKey, planRange, validPeriods, withoutPeriods, type Period, type RangePlan } from './months';
 import { compactPeriod } from './queries/compact-month';
+import { singleFlight } from '../lib/single-flight';
 import { getPeriodCheck } from './queries/get-month-check';
 import type { Reader } from './queries/reader';
 
@@ -42,12 +43,17 @@ export function createMonthRollups(deps: { db: Database; read: Reader; logger: L
       .catch((e: unknown) => deps.logger.warn({ siteId, err: errorMessage(e) }, 'month compaction failed'))
       .finally(() => pending.delete(key));
   };
+  // The requests of one dashboard load ask about the same periods at once: one check serves them all.
+  const check = singleFlight(
+    (q: { siteId: number; periods: readonly Period[] }) => `${q.siteId}/${q.periods.map(periodKey).join(',')}`,
+    (q: { siteId: number; periods: readonly Period[] }) => getPeriodCheck(deps.read, q),
+  );
   return {
     async plan(siteId, from, to, today) {
       const plan = planRange(from, to, today);
       if (deps.enabled === false) return withoutPeriods(plan, new Set(plan.periods.map(periodKey)));
       if (plan.periods.length === 0) return plan;
-      const rows = await getPeriodCheck(deps.read, { siteId, periods: plan.periods });
+      const rows = await check({ siteId, periods: plan.periods });
       const valid = validPeriods(plan.periods, rows.stored, rows.dayTotals);
       const stale = plan.periods.filter((p) => !valid.has(periodKey(p)));
       for (const p of stale) compact(siteId, p);

@@ -57,6 +57,8 @@ export function startRunner(name: 'enrich' | 'aggregate', env: RunnerEnv, output
       WTM_TOPIC_PREFIX: env.topicPrefix,
       WTM_SALT_SECRET: SALT_SECRET,
       WTM_AGGREGATE_FLUSH_SIZE: '500',
+      // A SIGKILLed runner's partitions go to its successor after 8 s, not the default 30 s.
+      WTM_KAFKA_SESSION_TIMEOUT_MS: '8000',
       LOG_LEVEL: 'debug',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
