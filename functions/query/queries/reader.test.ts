@@ -7,8 +7,8 @@ describe('limitStatementTime', () => {
   const sql = '\n  SELECT a FROM rollups WHERE x = :x';
   it.each([
     ['mysql', 1500, 'SELECT /*+ MAX_EXECUTION_TIME(1500) */ a FROM rollups WHERE x = :x'],
-    ['mariadb', 1500, 'SET STATEMENT max_statement_time=1.5 FOR SELECT a FROM rollups WHERE x = :x'],
-    ['mariadb', 0.4, 'SET STATEMENT max_statement_time=0.001 FOR SELECT a FROM rollups WHERE x = :x'],
+    ['mariadb', 1500, 'SET STATEMENT max_statement_time=1.5, max_length_for_sort_data=16384 FOR SELECT a FROM rollups WHERE x = :x'],
+    ['mariadb', 0.4, 'SET STATEMENT max_statement_time=0.001, max_length_for_sort_data=16384 FOR SELECT a FROM rollups WHERE x = :x'],
     ['sqlite', 1500, sql],
   ] as const)('%s, %d ms', (server, ms, expected) => {
     expect(limitStatementTime(server, sql, ms).trim()).toBe(expected.trim());
