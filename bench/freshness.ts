@@ -52,10 +52,12 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
   const be = benchEnv(env);
   const site = DEMO_SITES[0]!;
   const total = Math.round(eventsPerSecond * seconds);
-  const workload = await seededWorkload(total, [site], 33);
+  // Engagement events (time on page) are neither pageviews nor events: the summary's count never includes them.
+  const workload = (await seededWorkload(total, [site], 33)).filter((e) => e.data.kind !== 'engagement');
   const s = await createScratch(be, [site]);
   const db = createDatabase({ url: s.databaseUrl });
   let http: Server | undefined;
+  let stopPolling = async (): Promise<void> => undefined;
   const kafka = new Kafka({ clientId: 'bench-fresh', brokers: be.brokers, logLevel: logLevel.NOTHING });
   const raw = kafka.consumer({ groupId: `bench-fresh-raw-${s.prefix}` });
   try {
@@ -83,6 +85,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
     const apiObs: Mark[] = [];
     const queryMs: number[] = [];
     let polling = true;
+    // A failed poll ends the poller and is rethrown below; the run's own error (if any) wins.
     const poller = (async () => {
       while (polling) {
         const t = performance.now();
@@ -94,6 +97,10 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
         await sleep(POLL_MS);
       }
     })();
+    stopPolling = async () => {
+      polling = false;
+      await poller.catch(() => undefined);
+    };
 
     const publisher = createKafkaPublisher({ brokers: be.brokers, clientId: 'wtm-generate', logger: silentLogger });
     const marks: Mark[] = [];
@@ -137,6 +144,7 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
     }
     return out;
   } finally {
+    await stopPolling();
     await raw.disconnect().catch(() => undefined);
     await new Promise<void>((r) => (http === undefined ? r() : http.close(() => r())));
     await db.close();
