@@ -187,20 +187,15 @@ async function seedRollups(db: Database, siteId: number, today: number): Promise
   return written;
 }
 
-/** One row per pageview or custom event with the dimensions the dashboard asks about, spread over the same days. */
-async function seedNaive(db: Database, rows: number, today: number): Promise<void> {
-  await db.sequelize.query(`CREATE TABLE naive_events (
-    id BIGINT AUTO_INCREMENT PRIMARY KEY, site_id INT NOT NULL, ts BIGINT NOT NULL, visitor_id CHAR(16) NOT NULL,
-    visit_id CHAR(16) NOT NULL, kind VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, page VARCHAR(256) NOT NULL,
-    source VARCHAR(64) NOT NULL, utm_source VARCHAR(64) NOT NULL, country VARCHAR(16) NOT NULL, browser VARCHAR(32) NOT NULL,
-    KEY site_ts (site_id, ts))`);
+/** A seeded LCG and a Zipf-distributed pick of each dimension's values (VALUES, zipfShares). */
+function zipfSampler(seed0: number): { rnd: () => number; pick: (dimension: string) => string } {
   const cdf = Object.fromEntries(
     Object.entries(VALUES).map(([d, n]) => {
       let acc = 0;
       return [d, zipfShares(n).map((s) => (acc += s))];
     }),
   );
-  let seed = 42;
+  let seed = seed0;
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const pick = (d: string) => {
     const r = rnd();
@@ -214,6 +209,17 @@ async function seedNaive(db: Database, rows: number, today: number): Promise<voi
     }
     return valueOf(d, lo);
   };
+  return { rnd, pick };
+}
+
+/** One row per pageview or custom event with the dimensions the dashboard asks about, spread over the same days. */
+async function seedNaive(db: Database, rows: number, today: number): Promise<void> {
+  await db.sequelize.query(`CREATE TABLE naive_events (
+    id BIGINT AUTO_INCREMENT PRIMARY KEY, site_id INT NOT NULL, ts BIGINT NOT NULL, visitor_id CHAR(16) NOT NULL,
+    visit_id CHAR(16) NOT NULL, kind VARCHAR(16) NOT NULL, name VARCHAR(64) NOT NULL, page VARCHAR(256) NOT NULL,
+    source VARCHAR(64) NOT NULL, utm_source VARCHAR(64) NOT NULL, country VARCHAR(16) NOT NULL, browser VARCHAR(32) NOT NULL,
+    KEY site_ts (site_id, ts))`);
+  const { rnd, pick } = zipfSampler(42);
   const visitorsPerDay = Math.max(1, Math.round((rows / SEED_DAYS) * (VISITORS_PER_DAY / PAGEVIEWS_PER_DAY)));
   const batch: unknown[][] = [];
   for (let i = 0; i < rows; i++) {
@@ -249,26 +255,7 @@ async function seedNaive(db: Database, rows: number, today: number): Promise<voi
  * serve `24h`, which cuts through both days. Returns the rows written.
  */
 async function seedFacts(db: Database, pageviews: number, today: number): Promise<number> {
-  const cdf = Object.fromEntries(
-    Object.entries(VALUES).map(([d, n]) => {
-      let acc = 0;
-      return [d, zipfShares(n).map((s) => (acc += s))];
-    }),
-  );
-  let seed = 7;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
-  const pick = (d: string) => {
-    const r = rnd();
-    const c = cdf[d]!;
-    let lo = 0;
-    let hi = c.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (c[mid]! < r) lo = mid + 1;
-      else hi = mid;
-    }
-    return valueOf(d, lo);
-  };
+  const { rnd, pick } = zipfSampler(7);
   const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
   // visits.country is CHAR(2): country-<i> becomes two letters
   const countryCode = (v: string) => {
