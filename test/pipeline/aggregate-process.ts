@@ -16,6 +16,7 @@ interface Options {
   topicPrefix: string;
   groupId: string;
   flushSize: number;
+  sessionTimeoutMs: number;
   logLevel: string;
 }
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     logger,
     groupId: o.groupId,
     maxBatch: o.flushSize,
+    sessionTimeoutMs: o.sessionTimeoutMs,
   });
   process.stdout.write('aggregate runner consuming\n');
   process.once('SIGTERM', () => {

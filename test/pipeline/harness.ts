@@ -475,6 +475,8 @@ export function spawnAggregateRunner(opts: {
     topicPrefix: opts.topicPrefix,
     groupId: opts.groupId,
     flushSize: opts.flushSize ?? 2000,
+    // a SIGKILLed runner's partitions go to the other one after 8 s, not the default 30 s
+    sessionTimeoutMs: 8000,
     logLevel: process.env.LOG_LEVEL ?? 'warn',
   });
   // node itself (not the tsx CLI, which forks a child that would outlive a SIGKILL of its parent)

@@ -3,8 +3,8 @@
  * in parallel (one consumer group, four partitions) while a seeded tracker-shaped run is fed at a bounded
  * rate; one of them is SIGKILLed mid-run — visits are open, its last flush may be half done and its offsets
  * are not committed — and started again. What the stats API answers then equals the ground truth exactly
- * (compare.ts). One smaller seeded run serves both properties (two runners, and a kill), to keep CI time
- * down; the 100,000-event run is pipeline.int.test.ts.
+ * (compare.ts). One seeded run of 100,000 events serves both properties (two runners, and a kill), as the
+ * single-runner run of pipeline.int.test.ts.
  */
 import { readEnrichConfig } from '../../functions/enrich/config';
 import type { Enricher } from '../../functions/enrich/core';
@@ -29,7 +29,7 @@ import {
 } from './harness';
 import { describeTruth } from './truth-features';
 
-const COUNT = 30_000;
+const COUNT = Number(process.env.WTM_PARALLEL_EVENTS ?? 100_000);
 /** Slow enough that the kill lands while the stream is still flowing. */
 const RATE = 3_000;
 
