@@ -301,6 +301,9 @@ class BatchFailedError extends Error {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The consumer group's session timeout when `sessionTimeoutMs` is not given (kafkajs' own default). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+
 /**
  * At-least-once consumption: records are converted to `Inbound` (events/ decodes them in the handler),
  * handed over in sub-batches, and a sub-batch's offsets are resolved and committed only after the
@@ -308,18 +311,18 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * group keeps the partition); then kafkajs gets the error, refetches from the last resolved offset
  * with its own backoff and, when that is exhausted, restarts the consumer. Nothing is skipped.
  */
-export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
-
 export async function runConsumer(opts: RunConsumerOptions): Promise<RunningConsumer> {
   const kafka = createKafkaClient(opts);
   const log = opts.logger.child({ component: 'kafka-consumer', topic: opts.topic, groupId: opts.groupId });
   const maxBatch = opts.maxBatch ?? 500;
   const attempts = opts.attempts ?? 4;
   const retryDelayMs = opts.retryDelayMs ?? 250;
+  const sessionTimeout = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 3)),
+    sessionTimeout,
+    // kafkajs wants heartbeats well inside the session: every 3 s, or a third of a shorter session
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
     allowAutoTopicCreation: false,
     retry: {
       retries: 8,

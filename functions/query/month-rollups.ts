@@ -9,9 +9,9 @@
 import type { Database } from '../lib/db';
 import { errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { singleFlight } from '../lib/single-flight';
 import { periodKey, planRange, validPeriods, withoutPeriods, type Period, type RangePlan } from './months';
 import { compactPeriod } from './queries/compact-month';
-import { singleFlight } from '../lib/single-flight';
 import { getPeriodCheck } from './queries/get-month-check';
 import type { Reader } from './queries/reader';
 
@@ -44,9 +44,10 @@ export function createMonthRollups(deps: { db: Database; read: Reader; logger: L
       .finally(() => pending.delete(key));
   };
   // The requests of one dashboard load ask about the same periods at once: one check serves them all.
+  type Check = Parameters<typeof getPeriodCheck>[1];
   const check = singleFlight(
-    (q: { siteId: number; periods: readonly Period[] }) => `${q.siteId}/${q.periods.map(periodKey).join(',')}`,
-    (q: { siteId: number; periods: readonly Period[] }) => getPeriodCheck(deps.read, q),
+    (q: Check) => `${q.siteId}/${q.periods.map(periodKey).join(',')}`,
+    (q: Check) => getPeriodCheck(deps.read, q),
   );
   return {
     async plan(siteId, from, to, today) {
