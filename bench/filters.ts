@@ -85,6 +85,14 @@ async function seed(db: Database, siteId: number, today: number, days: number, p
        FROM naive_events WHERE site_id = :site AND day = :day`,
       { ...r, host: SITE },
     );
+    // visits.page_keys as the writer keeps it (migration 0005): the sorted keys of the visit's pageviews
+    await q(
+      `UPDATE visits v JOIN (SELECT site_id, visit_key, GROUP_CONCAT(LEFT(SHA1(page), 16) ORDER BY LEFT(SHA1(page), 16) SEPARATOR '') AS k
+         FROM events WHERE site_id = :site AND day = :day AND kind = 'pageview' GROUP BY site_id, visit_key) p
+         ON p.site_id = v.site_id AND p.visit_key = v.visit_key
+       SET v.page_keys = p.k WHERE v.site_id = :site AND v.day = :day`,
+      r,
+    );
     events += visitsPerDay * 2.4 + visitsPerDay / 10;
   }
   for (const t of ['visits', 'events', 'naive_events']) await q(`ANALYZE TABLE ${t}`);

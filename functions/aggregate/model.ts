@@ -5,6 +5,7 @@
  */
 import type { CeAttributes, EnrichedTraffic } from '../../events';
 import { digest } from '../../events/digest';
+import { MAX_VISIT_PAGE_KEYS, PAGE_KEY_LENGTH } from '../lib/db/migrations/0005-visit-page-keys';
 import { bucketOf, toLocalMs } from '../lib/time';
 
 /** An enriched event of a registered site, about to be stored. */
@@ -51,6 +52,11 @@ export interface Visit {
   browser: string;
   os: string;
   device: string;
+  /**
+   * The visit's pageviews as sorted, concatenated page keys (`joinPageKeys`), or null when unknown:
+   * more than MAX_VISIT_PAGE_KEYS pageviews, or a visit stored before migration 0005.
+   */
+  pageKeys: string | null;
 }
 
 export type EventKindName = EnrichedTraffic['kind'];
@@ -87,6 +93,30 @@ export function visitKeyOf(firstEventKey: string): string {
 /** rollups.value_key: first 16 hex of sha1(value) (ARCHITECTURE.md). */
 export function valueKeyOf(value: string): string {
   return digest('sha1', value, 'hex').slice(0, 16);
+}
+
+/** The page keys of one pageview (`valueKeyOf` of its path). */
+export const pageKeyOf = (path: string): string => valueKeyOf(path);
+
+/**
+ * The page keys of two visits' pageviews together: a sorted multiset (the same string whatever order the
+ * visits merge in), or null when either is unknown or together they hold more than MAX_VISIT_PAGE_KEYS.
+ */
+export function joinPageKeys(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return null;
+  if (b === '') return a;
+  if (a === '') return b;
+  if (a.length + b.length > PAGE_KEY_LENGTH * MAX_VISIT_PAGE_KEYS) return null;
+  return splitPageKeys(a + b)
+    .sort()
+    .join('');
+}
+
+/** The keys of a `page_keys` string. */
+export function splitPageKeys(keys: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < keys.length; i += PAGE_KEY_LENGTH) out.push(keys.slice(i, i + PAGE_KEY_LENGTH));
+  return out;
 }
 
 /** The site-local day bucket of an instant. */

@@ -51,6 +51,7 @@ const VISIT_COLUMNS = [
   ['browser', 'browser'],
   ['os', 'os'],
   ['device', 'device'],
+  ['page_keys', 'pageKeys'],
 ] as const satisfies readonly (readonly [string, keyof Visit])[];
 const NUMERIC_VISIT_FIELDS = new Set<keyof Visit>(['siteId', 'day', 'startedAt', 'endedAt', 'pageviews', 'events', 'entryAt', 'exitAt']);
 const VISIT_SELECT = VISIT_COLUMNS.map(([c]) => c).join(',');
@@ -59,7 +60,8 @@ function fromVisitRow(row: Record<string, unknown>): Visit {
   const out: Record<string, unknown> = {};
   for (const [column, field] of VISIT_COLUMNS) {
     const v = row[column];
-    out[field] = NUMERIC_VISIT_FIELDS.has(field) ? (v === null || v === undefined ? null : Number(v)) : String(v ?? '');
+    if (field === 'pageKeys') out[field] = v === null || v === undefined ? null : String(v);
+    else out[field] = NUMERIC_VISIT_FIELDS.has(field) ? (v === null || v === undefined ? null : Number(v)) : String(v ?? '');
   }
   return out as unknown as Visit;
 }

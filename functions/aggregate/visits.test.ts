@@ -8,7 +8,8 @@ import { DAY_MS, MINUTE_MS } from '../lib/time';
 import { dayVisitorId, fixtureEvent, FIXTURE_SITES, prng, shuffle } from './fixtures';
 import { flushEvents } from './flush';
 import { createMemoryStatements, createMemoryTables, type MemoryTables } from './memory-store';
-import { eventKey, localDayOf, type FactEvent } from './model';
+import { MAX_VISIT_PAGE_KEYS } from '../lib/db/migrations/0005-visit-page-keys';
+import { eventKey, joinPageKeys, localDayOf, valueKeyOf, type FactEvent } from './model';
 import { deriveVisits, mergeVisits, visitOfEvent } from './visits';
 
 const SITE = FIXTURE_SITES[2]!; // news.example, UTC: local midnight = UTC midnight
@@ -142,6 +143,8 @@ describe('merging', () => {
       expect(row(db, 'd', 'entry_page', DAY, '/c')).toMatchObject({ visits: 0, visitors: 0 });
       expect(row(db, 'd', 'exit_page', DAY, '/a')).toMatchObject({ visits: 0, visitors: 0 });
       expect(row(db, 'd', 'entry_page', DAY, '/a')).toMatchObject({ visits: 1, visitors: 1, pageviews: 2, events: 1 });
+      // its pages: the two pageviews' keys, sorted (the same string whatever the order)
+      expect([...db.visits.values()].map((v) => v.pageKeys)).toEqual([[valueKeyOf('/a'), valueKeyOf('/c')].sort().join('')]);
       // every event points at the one visit
       const keys = new Set([...db.events.values()].map((e) => e.visitKey));
       expect(keys).toEqual(new Set([...db.visits.values()].map((v) => v.visitKey)));
@@ -156,6 +159,22 @@ describe('merging', () => {
     expect(mergeVisits(x, y)).toEqual(mergeVisits(y, x));
     expect(mergeVisits(mergeVisits(x, y), z)).toEqual(mergeVisits(x, mergeVisits(y, z)));
     expect(mergeVisits(mergeVisits(z, x), y)).toMatchObject({ entryPage: '/a', exitPage: '/b', pageviews: 2, events: 1 });
+  });
+
+  it('page keys: one per pageview (none for custom events), unknown past MAX_VISIT_PAGE_KEYS and once unknown', async () => {
+    const events = Array.from({ length: MAX_VISIT_PAGE_KEYS }, (_, i) => ev('q', T0 + i * MINUTE_MS, 'pageview', `/p${i % 3}`));
+    const full = await flushAll([events, [ev('q', T0 + 40 * MINUTE_MS, 'event', '/x', { name: 'signup' })]]);
+    const [v] = [...full.visits.values()];
+    expect(v!.pageKeys).toBe(
+      events
+        .map((e) => valueKeyOf(e.data.path))
+        .sort()
+        .join(''),
+    );
+    const over = await flushAll([events, [ev('q', T0 + 40 * MINUTE_MS, 'pageview', '/last')], [ev('q', T0 + 41 * MINUTE_MS)]]);
+    expect([...over.visits.values()].map((x) => [x.pageviews, x.pageKeys])).toEqual([[MAX_VISIT_PAGE_KEYS + 2, null]]);
+    expect(joinPageKeys(null, '')).toBeNull();
+    expect(joinPageKeys('', valueKeyOf('/a'))).toBe(valueKeyOf('/a'));
   });
 
   it('deriveVisits reports the merged-away visit as removed and moved into the survivor', () => {

@@ -234,6 +234,7 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
         '0002-session-entry-exit-ids',
         '0003-storage-v2',
         '0004-goals',
+        '0005-visit-page-keys',
       ]);
       await migrator.down({ to: 0 });
       expect(await tables()).toEqual(['SequelizeMeta']);

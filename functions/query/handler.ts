@@ -27,6 +27,7 @@ import { propsRoute } from './routes/props';
 import { realtimeRoute } from './routes/realtime';
 import { sitesRoute } from './routes/sites';
 import { summaryRoute } from './routes/summary';
+import { MAX_SHARED_VISITS } from './filtered/kept-visits';
 import { timeseriesRoute } from './routes/timeseries';
 import { BUNDLE_NAMES, createStaticFiles, isTrackerPath } from './static-files';
 import { hllVisitorCounter, type VisitorCounter } from './visitors';
@@ -60,6 +61,8 @@ export interface QueryHandlerDeps {
   read?: Reader;
   /** Read and keep month rows for long ranges (default true; false reads day rows only). */
   monthRollups?: boolean;
+  /** Kept visits a filtered request answers from memory at most (default MAX_SHARED_VISITS; 0: SQL alone). */
+  maxSharedVisits?: number;
 }
 
 export interface QueryHandler {
@@ -131,7 +134,14 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const cors = deps.cors ?? parseCorsOrigins('');
   const read = deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
   const months = createMonthRollups({ db: deps.db, read, logger, enabled: deps.monthRollups });
-  const routeDeps: RouteDeps = { db: deps.db, read, months, visitors: deps.visitors ?? hllVisitorCounter, now: deps.now ?? Date.now };
+  const routeDeps: RouteDeps = {
+    db: deps.db,
+    read,
+    months,
+    visitors: deps.visitors ?? hllVisitorCounter,
+    now: deps.now ?? Date.now,
+    maxSharedVisits: deps.maxSharedVisits ?? MAX_SHARED_VISITS,
+  };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);
 

@@ -13,6 +13,8 @@ export interface RouteDeps {
   visitors: VisitorCounter;
   /** Month rows of long ranges (month-rollups.ts). */
   months: MonthRollups;
+  /** Kept visits a filtered request reads into memory at most (filtered/kept-visits.ts); past it, SQL alone. */
+  maxSharedVisits: number;
   /** The current instant (UTC ms); injected so tests can pin "today". */
   now(): number;
 }

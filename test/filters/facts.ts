@@ -125,6 +125,7 @@ export const VISIT_COLUMNS = [
   'browser',
   'os',
   'device',
+  'page_keys',
 ];
 export const EVENT_COLUMNS = ['site_id', 'day', 'event_key', 'ts', 'visit_key', 'visitor_id', 'kind', 'bot', 'name', 'page', 'hostname'];
 export const PROP_COLUMNS = ['site_id', 'day', 'event_key', 'prop_key', 'prop_value'];
@@ -134,6 +135,13 @@ export interface FactRows {
   events: unknown[][];
   props: unknown[][];
 }
+
+/** visits.page_keys as migration 0005 defines it, written out here: sorted first-16-hex of sha1 of each pageview's path. */
+export const pageKeysOf = (paths: readonly string[]): string =>
+  paths
+    .map((p) => createHash('sha1').update(p).digest('hex').slice(0, 16))
+    .sort()
+    .join('');
 
 /** The fact rows of visits (plus one bot pageview and one engagement event per visit, which filters must ignore). */
 export function factRowsOf(siteId: number, timezone: string, visits: readonly TruthVisit[]): FactRows {
@@ -173,6 +181,8 @@ export function factRowsOf(siteId: number, timezone: string, visits: readonly Tr
       v.dims.browser,
       v.dims.os,
       v.dims.device,
+      // every fifth visit as if stored before migration 0005 (or over the key limit): its pages are read from events
+      rows.visits.length % 5 === 4 || pvs.length > 32 ? null : pageKeysOf(pvs.map((p) => p.e.path)),
     ]);
     v.events.forEach((e, i) => {
       rows.events.push([siteId, dayOf(e.ts), keys[i], e.ts, visitKey, v.visitor, e.kind, 0, e.name, e.path, v.site]);

@@ -13,6 +13,7 @@ import type { FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import { TOTALS_SQL, totalsOf, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, selectBound, str } from './sql';
+import { getKeptVisits, isIndexedDimension, pageBreakdownOfKept, visitBreakdownOfKept } from './kept-visits';
 import { VISIT_COLUMN, eventDays, keptVisits, ownRowPredicate, visitsFrom, type FactContext } from './where';
 
 export type FactDimension =
@@ -35,6 +36,8 @@ export async function getFactBreakdown(
   dim: FactDimension,
   page: FactPage,
 ): Promise<FactBreakdownRow[]> {
+  const fromKept = await breakdownOfKeptVisits(ctx, filters, range, dim, page);
+  if (fromKept !== undefined) return fromKept;
   const b = new Binds();
   const where = keptVisits(ctx, filters, range, b);
   const limit = `LIMIT ${intLiteral(page.limit + 1)} OFFSET ${intLiteral(page.offset)}`;
@@ -65,6 +68,26 @@ export async function getFactBreakdown(
   }
   const rows = await selectBound(ctx, sql, b);
   return rows.map((r) => ({ ...totalsOf(r), value: str(r.dim_value) }));
+}
+
+/**
+ * The breakdowns the kept visits answer (kept-visits.ts): an indexed visit dimension, and pages unless a
+ * page condition also chooses the rows (that predicate stays in SQL). Undefined: ask SQL.
+ */
+async function breakdownOfKeptVisits(
+  ctx: FactContext,
+  filters: Filters,
+  range: LocalRange,
+  dim: FactDimension,
+  page: FactPage,
+): Promise<FactBreakdownRow[] | undefined> {
+  const visitDimension = dim.kind === 'visit' && isIndexedDimension(dim.dimension) ? dim.dimension : undefined;
+  const pages = dim.kind === 'page' && !filters.some((c) => c.subject.kind === 'page');
+  if (visitDimension === undefined && !pages) return undefined;
+  const kept = await getKeptVisits(ctx, filters, range);
+  if (kept === undefined) return undefined;
+  if (visitDimension !== undefined) return visitBreakdownOfKept(kept, visitDimension, page.offset, page.limit + 1);
+  return pageBreakdownOfKept(ctx, filters, range, kept, page.offset, page.limit + 1);
 }
 
 /** Keys of custom properties seen on custom events in a range (unfiltered), most used first. */

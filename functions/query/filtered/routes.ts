@@ -17,7 +17,8 @@ import { REALTIME_MINUTES, REALTIME_VISITOR_MINUTES } from '../routes/realtime';
 import { chooseInterval } from '../routes/timeseries';
 import { NONE_VALUE, type BreakdownResult, type TimeBucket } from '../shape';
 import { getFactBreakdown, type FactBreakdownRow } from './fact-breakdown';
-import { ZERO_TOTALS, getFactTimeseries, getFactTotals, getMatchingEvents } from './fact-totals';
+import { ZERO_TOTALS, getMatchingEvents } from './fact-totals';
+import { readTimeseries, readTotals } from './kept-visits';
 import { localBucketSql, offsetSegments } from './local-bucket';
 import { conversionRate, metricsOf } from './metrics';
 import { parseBreakdownDimension, takeFilters } from './params';
@@ -32,7 +33,7 @@ async function context(req: RouteRequest, deps: RouteDeps, siteParam: string, fi
   const access = await authorizeSite(deps.db, siteParam, req.bearer);
   // Goals are read only when a goal is asked for (filter or breakdown), so other requests cost nothing more.
   const goals: Goal[] = hasGoalFilter(filters) ? await getGoals(deps.db, access.site.id) : [];
-  return { ...access, ctx: createFactContext(deps.db, access.site, goals, deps.read) };
+  return { ...access, ctx: createFactContext(deps, access.site, goals) };
 }
 
 const withoutGoals = (filters: Filters): Filters => filters.filter((c) => c.subject.kind !== 'goal');
@@ -48,12 +49,12 @@ function convertingGoals(ctx: FactContext, filters: Filters): Goal[] {
 
 /** Summary metrics of a range; with a goal filter also conversions and conversion rate. */
 async function summaryMetrics(ctx: FactContext, filters: Filters, range: LocalRange): Promise<SummaryMetrics> {
-  const totals = getFactTotals(ctx, filters, range);
+  const totals = readTotals(ctx, filters, range);
   if (positiveGoalConditions(filters).length === 0) return metricsOf(await totals);
   const goals = convertingGoals(ctx, filters);
   const [kept, base, conversions] = await Promise.all([
     totals,
-    getFactTotals(ctx, withoutGoals(filters), range),
+    readTotals(ctx, withoutGoals(filters), range),
     goals.length === 0
       ? Promise.resolve({ events: 0, visitors: 0 })
       : getMatchingEvents(ctx, filters, range, (b) => `(${goals.map((g) => goalMatch(ctx, g, b)).join(' OR ')})`),
@@ -93,7 +94,7 @@ export const filteredTimeseriesRoute: Route = async (req, deps) => {
   if (interval === 'minute') throw invalidParameter('interval', 'minute is not offered with filters (use /api/v1/stats/realtime)');
   const grain = interval === 'day' ? 'd' : 'h';
   const { from, to } = period.current;
-  const byBucket = await getFactTimeseries(ctx, filters, period.current, grain);
+  const byBucket = await readTimeseries(ctx, filters, period.current, grain);
   const buckets: TimeBucket[] = bucketStarts(from, to, GRAIN_MS[grain]).map((t) => {
     const all = metricsOf(byBucket.get(t) ?? ZERO_TOTALS);
     const out: TimeBucket = { t: formatLocal(t) };
@@ -139,7 +140,7 @@ async function goalBreakdown(ctx: FactContext, filters: Filters, range: LocalRan
   const goals = positiveGoalConditions(filters).length > 0 ? convertingGoals(ctx, filters) : [...ctx.goals];
   if (goals.length === 0) return [];
   const [base, ...per] = await Promise.all([
-    getFactTotals(ctx, withoutGoals(filters), range),
+    readTotals(ctx, withoutGoals(filters), range),
     ...goals.map((g) => getMatchingEvents(ctx, filters, range, (b) => goalMatch(ctx, g, b))),
   ]);
   return goals
@@ -167,7 +168,7 @@ export const filteredBreakdownRoute: Route = async (req, deps) => {
   const params = parseBreakdown({ ...rest, dimension: 'page' });
   const { site, isPublicData } = await authorizeSite(deps.db, params.site, req.bearer);
   const goals = dimension.kind === 'goal' || hasGoalFilter(filters) ? await getGoals(deps.db, site.id) : [];
-  const ctx = createFactContext(deps.db, site, goals, deps.read);
+  const ctx = createFactContext(deps, site, goals);
   const period = resolvePeriod(params.period, deps.now(), site.timezone);
   const offset = (params.page - 1) * params.limit;
   let results: BreakdownResult[];

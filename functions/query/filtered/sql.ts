@@ -10,11 +10,13 @@ import type { Reader } from '../queries/reader';
 export class Binds {
   private n = 0;
   readonly values: Record<string, unknown> = {};
+  /** `$`: sequelize `bind` placeholders; `:`: named replacements (see kept-visits.ts for why both). */
+  constructor(private readonly prefix: '$' | ':' = '$') {}
   /** A placeholder bound to `value`. */
   add(value: unknown): string {
     const name = `p${this.n++}`;
     this.values[name] = value;
-    return `$${name}`;
+    return `${this.prefix}${name}`;
   }
   /** `(…)` of placeholders for an IN list (non-empty). */
   list(values: readonly unknown[]): string {
@@ -31,6 +33,12 @@ export type BoundSelect = (sql: string, bind: Record<string, unknown>) => Promis
 export function boundSelectOf(db: Database, read?: Reader): BoundSelect {
   if (read?.selectBound !== undefined) return (sql, bind) => read.selectBound!(sql, bind);
   return (sql, bind) => db.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT });
+}
+
+/** The same SELECT with named replacements (`:name`), time-limited like the rest. */
+export function replacedSelectOf(db: Database, read?: Reader): BoundSelect {
+  if (read !== undefined) return (sql, replacements) => read.select(sql, replacements);
+  return (sql, replacements) => db.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT });
 }
 
 export async function selectBound(ctx: { select: BoundSelect }, sql: string, binds: Binds): Promise<Row[]> {

@@ -18,7 +18,7 @@ import type { Goal } from '../../sites/goals';
 import type { FilterCondition, FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import type { Reader } from '../queries/reader';
-import { boundSelectOf, type BoundSelect, type Binds } from './sql';
+import { boundSelectOf, replacedSelectOf, type BoundSelect, type Binds } from './sql';
 
 /** Visit columns by dimension: a fixed map, so no request text ever becomes an identifier. */
 export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
@@ -42,6 +42,10 @@ export interface FactContext {
   db: Database;
   /** Every SELECT of the filtered answers (time-limited like the rest of the API). */
   select: BoundSelect;
+  /** The same with `:name` replacements (the kept-visits read, kept-visits.ts). */
+  selectReplaced: BoundSelect;
+  /** Kept visits answered from memory at most (kept-visits.ts); 0: every answer from SQL. */
+  maxSharedVisits: number;
 
   siteId: number;
   timezone: string;
@@ -50,18 +54,19 @@ export interface FactContext {
 }
 
 export function createFactContext(
-  db: Database,
+  deps: { db: Database; read?: Reader; maxSharedVisits?: number },
   site: { id: number; timezone: string },
   goals: readonly Goal[],
-  read?: Reader,
 ): FactContext {
   return {
-    db,
-    select: boundSelectOf(db, read),
+    db: deps.db,
+    select: boundSelectOf(deps.db, deps.read),
+    selectReplaced: replacedSelectOf(deps.db, deps.read),
+    maxSharedVisits: deps.maxSharedVisits ?? 0,
     siteId: site.id,
     timezone: site.timezone,
     goals,
-    text: createTextMatch(db.dialect.kind),
+    text: createTextMatch(deps.db.dialect.kind),
   };
 }
 

@@ -15,7 +15,7 @@ export const propsRoute: Route = async (req, deps) => {
   const { site, isPublicData } = await authorizeSite(deps.db, params.site, req.bearer);
   const period = resolvePeriod(params.period, deps.now(), site.timezone);
   // An hourly period (24h) lists the keys of its whole days: properties are kept per day.
-  const keys = await getPropKeys(createFactContext(deps.db, site, [], deps.read), period.current, MAX_PROP_KEYS_LISTED);
+  const keys = await getPropKeys(createFactContext(deps, site, []), period.current, MAX_PROP_KEYS_LISTED);
   const body: PropsResponse = {
     site: site.hostname,
     range: { from: formatLocal(period.current.from), to: formatLocal(period.current.to) },
