@@ -50,7 +50,7 @@ function contextOver(pagesOfVisit: Record<string, string[]>) {
   const ctx: FactContext = {
     db: { dialect: { kind: 'sqlite' } } as unknown as Database,
     select,
-    selectReplaced: select,
+    selectArrays: async () => [],
     maxSharedVisits: 100,
     siteId: 1,
     timezone: 'UTC',

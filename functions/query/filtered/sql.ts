@@ -5,6 +5,7 @@
  */
 import { QueryTypes } from 'sequelize';
 import type { Database } from '../../lib/db';
+import { selectArrays } from '../../lib/db/select-arrays';
 import type { Reader } from '../queries/reader';
 
 export class Binds {
@@ -35,10 +36,12 @@ export function boundSelectOf(db: Database, read?: Reader): BoundSelect {
   return (sql, bind) => db.sequelize.query<Row>(sql, { bind, type: QueryTypes.SELECT });
 }
 
-/** The same SELECT with named replacements (`:name`), time-limited like the rest. */
-export function replacedSelectOf(db: Database, read?: Reader): BoundSelect {
-  if (read !== undefined) return (sql, replacements) => read.select(sql, replacements);
-  return (sql, replacements) => db.sequelize.query<Row>(sql, { replacements, type: QueryTypes.SELECT });
+/** A SELECT with `:name` replacements whose rows come as arrays in column order (large answers). */
+export type ArraySelect = (sql: string, replacements: Record<string, unknown>) => Promise<unknown[][]>;
+
+export function arraySelectOf(db: Database, read?: Reader): ArraySelect {
+  if (read?.selectArrays !== undefined) return (sql, replacements) => read.selectArrays!(sql, replacements);
+  return (sql, replacements) => selectArrays(db, sql, replacements);
 }
 
 export async function selectBound(ctx: { select: BoundSelect }, sql: string, binds: Binds): Promise<Row[]> {

@@ -18,7 +18,7 @@ import type { Goal } from '../../sites/goals';
 import type { FilterCondition, FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import type { Reader } from '../queries/reader';
-import { boundSelectOf, replacedSelectOf, type BoundSelect, type Binds } from './sql';
+import { arraySelectOf, boundSelectOf, type ArraySelect, type BoundSelect, type Binds } from './sql';
 
 /** Visit columns by dimension: a fixed map, so no request text ever becomes an identifier. */
 export const VISIT_COLUMN: Readonly<Record<VisitFilterDimension, string>> = {
@@ -42,8 +42,8 @@ export interface FactContext {
   db: Database;
   /** Every SELECT of the filtered answers (time-limited like the rest of the API). */
   select: BoundSelect;
-  /** The same with `:name` replacements (the kept-visits read, kept-visits.ts). */
-  selectReplaced: BoundSelect;
+  /** Large answers: `:name` replacements, rows as arrays (the kept-visits read, kept-visits.ts). */
+  selectArrays: ArraySelect;
   /** Kept visits answered from memory at most (kept-visits.ts); 0: every answer from SQL. */
   maxSharedVisits: number;
 
@@ -61,7 +61,7 @@ export function createFactContext(
   return {
     db: deps.db,
     select: boundSelectOf(deps.db, deps.read),
-    selectReplaced: replacedSelectOf(deps.db, deps.read),
+    selectArrays: arraySelectOf(deps.db, deps.read),
     maxSharedVisits: deps.maxSharedVisits ?? 0,
     siteId: site.id,
     timezone: site.timezone,

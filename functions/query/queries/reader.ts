@@ -6,6 +6,7 @@
 import { DatabaseError, QueryTypes } from 'sequelize';
 import type { Database } from '../../lib/db';
 import { limitStatementTime, type SqlServer } from '../../lib/db/dialect';
+import { selectArrays } from '../../lib/db/select-arrays';
 import { select, str, type Row } from './rows';
 
 /** 5 s: far above a dashboard answer (tens of ms), far below a proxy's request timeout. */
@@ -16,6 +17,8 @@ export interface Reader {
   select(sql: string, replacements: Record<string, unknown>): Promise<Row[]>;
   /** The same with sequelize `bind` values (`$name`: prepared statements), as the filtered queries use. */
   selectBound?(sql: string, bind: Record<string, unknown>): Promise<Row[]>;
+  /** One bounded SELECT with named replacements, rows as arrays in column order (large answers: lib/db/select-arrays.ts). */
+  selectArrays?(sql: string, replacements: Record<string, unknown>): Promise<unknown[][]>;
 }
 
 /** A statement ran longer than the limit and the server stopped it (transient: a 503, retry or ask for less). */
@@ -30,8 +33,9 @@ export class StatementTimeoutError extends Error {
 const TIMEOUT_ERRNOS = new Set([3024, 1969]);
 
 export function isStatementTimeout(e: unknown): boolean {
-  if (!(e instanceof DatabaseError)) return false;
-  const errno = (e.parent as { errno?: unknown } | undefined)?.errno;
+  // Sequelize wraps the driver's error; selectArrays' mysql2 errors come as they are
+  const errno =
+    e instanceof DatabaseError ? (e.parent as { errno?: unknown } | undefined)?.errno : (e as { errno?: unknown } | null)?.errno;
   return typeof errno === 'number' && TIMEOUT_ERRNOS.has(errno);
 }
 
@@ -44,32 +48,23 @@ async function serverOf(db: Database): Promise<SqlServer> {
 
 export function createReader(db: Database, opts: { statementTimeoutMs: number }): Reader {
   let server: Promise<SqlServer> | undefined;
+  /** Runs `sql` with the server's statement time limit, its timeout error as StatementTimeoutError. */
+  const bounded = async <T>(sql: string, run: (limited: string) => Promise<T>): Promise<T> => {
+    server ??= serverOf(db).catch((e: unknown) => {
+      server = undefined; // a failed probe (database down) is asked again next time
+      throw e;
+    });
+    const limited = limitStatementTime(await server, sql, opts.statementTimeoutMs);
+    try {
+      return await run(limited);
+    } catch (e) {
+      if (isStatementTimeout(e)) throw new StatementTimeoutError(opts.statementTimeoutMs);
+      throw e;
+    }
+  };
   return {
-    async select(sql, replacements) {
-      server ??= serverOf(db).catch((e: unknown) => {
-        server = undefined; // a failed probe (database down) is asked again next time
-        throw e;
-      });
-      const bounded = limitStatementTime(await server, sql, opts.statementTimeoutMs);
-      try {
-        return await select(db, bounded, replacements);
-      } catch (e) {
-        if (isStatementTimeout(e)) throw new StatementTimeoutError(opts.statementTimeoutMs);
-        throw e;
-      }
-    },
-    async selectBound(sql, bind) {
-      server ??= serverOf(db).catch((e: unknown) => {
-        server = undefined;
-        throw e;
-      });
-      const bounded = limitStatementTime(await server, sql, opts.statementTimeoutMs);
-      try {
-        return await db.sequelize.query<Row>(bounded, { bind, type: QueryTypes.SELECT });
-      } catch (e) {
-        if (isStatementTimeout(e)) throw new StatementTimeoutError(opts.statementTimeoutMs);
-        throw e;
-      }
-    },
+    select: (sql, replacements) => bounded(sql, (limited) => select(db, limited, replacements)),
+    selectArrays: (sql, replacements) => bounded(sql, (limited) => selectArrays(db, limited, replacements)),
+    selectBound: (sql, bind) => bounded(sql, (limited) => db.sequelize.query<Row>(limited, { bind, type: QueryTypes.SELECT })),
   };
 }
