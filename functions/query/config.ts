@@ -1,8 +1,9 @@
 /**
  * The query function's configuration, read once from the environment and frozen. PORT belongs to the
- * Functions Framework (and main.ts); LOG_LEVEL, DATABASE_URL and WTM_QUERY_TIMEOUT_MS as in ARCHITECTURE.md "Configuration".
+ * Functions Framework (and main.ts); LOG_LEVEL, DATABASE_URL, WTM_QUERY_TIMEOUT_MS and WTM_QUERY_SHARED_VISITS as in ARCHITECTURE.md "Configuration".
  */
 import { resolve } from 'node:path';
+import { MAX_SHARED_VISITS } from './filtered/kept-visits';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from './queries/reader';
 import { parseCorsOrigins, type CorsPolicy } from './http-policy';
 
@@ -15,6 +16,8 @@ export interface QueryConfig {
   port: number;
   /** WTM_QUERY_TIMEOUT_MS: the longest one stats statement may run before the request answers 503. */
   statementTimeoutMs: number;
+  /** WTM_QUERY_SHARED_VISITS: kept visits a filtered dashboard reads into memory at most (0: SQL alone). */
+  maxSharedVisits: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -28,6 +31,10 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): R
   if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 100 || statementTimeoutMs > 300_000) {
     throw new Error('WTM_QUERY_TIMEOUT_MS must be an integer from 100 to 300000 (milliseconds)');
   }
+  const maxSharedVisits = Number(env.WTM_QUERY_SHARED_VISITS ?? String(MAX_SHARED_VISITS));
+  if (!Number.isInteger(maxSharedVisits) || maxSharedVisits < 0 || maxSharedVisits > 1_000_000) {
+    throw new Error('WTM_QUERY_SHARED_VISITS must be an integer from 0 to 1000000 (visits; 0 answers filtered requests by SQL alone)');
+  }
   return Object.freeze({
     databaseUrl: env.DATABASE_URL ?? 'sqlite:.data/wtm.sqlite',
     cors: parseCorsOrigins(env.WTM_CORS_ORIGINS),
@@ -36,5 +43,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): R
     webRoot: resolve(__dirname, '..', '..', 'web'),
     port,
     statementTimeoutMs,
+    maxSharedVisits,
   });
 }

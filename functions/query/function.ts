@@ -15,7 +15,14 @@ export async function openQuery(config: QueryConfig, logger: Logger): Promise<{ 
   const db = createDatabase({ url: config.databaseUrl });
   if (config.databaseUrl.startsWith('sqlite:')) await db.migrate();
   return {
-    handler: createQueryHandler({ db, logger, cors: config.cors, webRoot: config.webRoot, statementTimeoutMs: config.statementTimeoutMs }),
+    handler: createQueryHandler({
+      db,
+      logger,
+      cors: config.cors,
+      webRoot: config.webRoot,
+      statementTimeoutMs: config.statementTimeoutMs,
+      maxSharedVisits: config.maxSharedVisits,
+    }),
     close: () => db.close(),
   };
 }

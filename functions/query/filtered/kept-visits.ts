@@ -21,8 +21,15 @@ import { ZERO_TOTALS, getFactTimeseries, getFactTotals, type FactTotals } from '
 import { Binds, intLiteral, num, str } from './sql';
 import { VISIT_COLUMN, eventDays, keptVisits, visitsFrom, type FactContext } from './where';
 
-/** The default of RouteDeps.maxSharedVisits: kept visits held in memory at most (about 40 MB); past it, SQL alone. */
+/**
+ * The default of WTM_QUERY_SHARED_VISITS (RouteDeps.maxSharedVisits): kept visits one read holds at most
+ * (about 50 MB: 83,360 held 40 MB of heap), past which a request is answered by SQL alone.
+ */
 export const MAX_SHARED_VISITS = 100_000;
+
+/** Reads that may hold kept visits at once in a process; a request past it is answered by SQL (bounded memory). */
+export const MAX_CONCURRENT_READS = 2;
+let readsInFlight = 0;
 
 /** The visit dimensions the filter indexes carry (so a breakdown by them needs no other read). */
 export type IndexedDimension = Extract<VisitFilterDimension, (typeof FILTER_INDEX_COLUMNS)[number]>;
@@ -76,13 +83,19 @@ interface Ask {
  * objects (lib/db/select-arrays.ts). The values are escaped by the driver and never become SQL text.
  */
 async function read({ ctx, filters, range }: Ask): Promise<KeptVisit[] | undefined> {
-  const b = new Binds(':');
-  const rows = await ctx.selectArrays(
-    `SELECT ${COLUMNS} FROM ${visitsFrom(ctx, filters)} WHERE ${keptVisits(ctx, filters, range, b)}
-     LIMIT ${intLiteral(ctx.maxSharedVisits + 1)}`,
-    b.values,
-  );
-  return rows.length > ctx.maxSharedVisits ? undefined : rows.map(keptVisitOf);
+  if (readsInFlight >= MAX_CONCURRENT_READS) return undefined;
+  readsInFlight++;
+  try {
+    const b = new Binds(':');
+    const rows = await ctx.selectArrays(
+      `SELECT ${COLUMNS} FROM ${visitsFrom(ctx, filters)} WHERE ${keptVisits(ctx, filters, range, b)}
+       LIMIT ${intLiteral(ctx.maxSharedVisits + 1)}`,
+      b.values,
+    );
+    return rows.length > ctx.maxSharedVisits ? undefined : rows.map(keptVisitOf);
+  } finally {
+    readsInFlight--;
+  }
 }
 
 const keyOf = ({ ctx, filters, range }: Ask): string =>
