@@ -95,9 +95,6 @@ export function valueKeyOf(value: string): string {
   return digest('sha1', value, 'hex').slice(0, 16);
 }
 
-/** The page keys of one pageview (`valueKeyOf` of its path). */
-export const pageKeyOf = (path: string): string => valueKeyOf(path);
-
 /**
  * The page keys of two visits' pageviews together: a sorted multiset (the same string whatever order the
  * visits merge in), or null when either is unknown or together they hold more than MAX_VISIT_PAGE_KEYS.
@@ -112,7 +109,7 @@ export function joinPageKeys(a: string | null, b: string | null): string | null 
     .join('');
 }
 
-/** The keys of a `page_keys` string. */
+/** The keys (`valueKeyOf` of each pageview's path) of a `page_keys` string. */
 export function splitPageKeys(keys: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < keys.length; i += PAGE_KEY_LENGTH) out.push(keys.slice(i, i + PAGE_KEY_LENGTH));

@@ -9,7 +9,7 @@
  * a summary that merges associatively (min/max by (time, key), sums), so no stored event is re-read.
  */
 import { VISIT_INACTIVITY_MS } from '../../events/vocabulary';
-import { isVisitEvent, joinPageKeys, pageKeyOf, visitKeyOf, type FactEvent, type Visit } from './model';
+import { isVisitEvent, joinPageKeys, valueKeyOf, visitKeyOf, type FactEvent, type Visit } from './model';
 
 /** a happened before b; equal timestamps break by event key. */
 const before = (aTime: number, aKey: string, bTime: number, bKey: string): boolean => aTime < bTime || (aTime === bTime && aKey < bKey);
@@ -48,7 +48,7 @@ export function visitOfEvent(e: FactEvent): Visit {
     browser: d.browser,
     os: d.os,
     device: d.device,
-    pageKeys: pv ? pageKeyOf(d.path) : '',
+    pageKeys: pv ? valueKeyOf(d.path) : '',
   };
 }
 

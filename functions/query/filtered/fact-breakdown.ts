@@ -14,7 +14,7 @@ import type { LocalRange } from '../period';
 import { TOTALS_SQL, totalsOf, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, selectBound, str } from './sql';
 import { getKeptVisits, isIndexedDimension, pageBreakdownOfKept, visitBreakdownOfKept } from './kept-visits';
-import { VISIT_COLUMN, eventDays, keptVisits, ownRowPredicate, visitsFrom, type FactContext } from './where';
+import { VISIT_COLUMN, keptVisits, ownRowPredicate, visitsFrom, visitsWithEvents, type FactContext } from './where';
 
 export type FactDimension =
   { kind: 'visit'; dimension: VisitFilterDimension } | { kind: 'page' } | { kind: 'event' } | { kind: 'prop'; key: string };
@@ -41,7 +41,7 @@ export async function getFactBreakdown(
   const b = new Binds();
   const where = keptVisits(ctx, filters, range, b);
   const limit = `LIMIT ${intLiteral(page.limit + 1)} OFFSET ${intLiteral(page.offset)}`;
-  const join = () => `JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}`;
+  const withEvents = () => visitsWithEvents(ctx, filters, range, b);
   let sql: string;
   if (dim.kind === 'visit') {
     const col = ctx.text.exact(`v.${VISIT_COLUMN[dim.dimension]}`);
@@ -50,17 +50,17 @@ export async function getFactBreakdown(
   } else if (dim.kind === 'page') {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'page', b);
     sql = `SELECT ${ctx.text.exact('e.page')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS pageviews
-           FROM ${visitsFrom(ctx, filters)} ${join()} WHERE ${where} AND e.kind = 'pageview' AND ${own}
+           FROM ${withEvents()} WHERE ${where} AND e.kind = 'pageview' AND ${own}
            GROUP BY dim_value ORDER BY visitors DESC, pageviews DESC, dim_value ASC ${limit}`;
   } else if (dim.kind === 'event') {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'event', b);
     sql = `SELECT ${ctx.text.exact('e.name')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS events
-           FROM ${visitsFrom(ctx, filters)} ${join()} WHERE ${where} AND e.kind = 'event' AND ${own}
+           FROM ${withEvents()} WHERE ${where} AND e.kind = 'event' AND ${own}
            GROUP BY dim_value ORDER BY events DESC, visitors DESC, dim_value ASC ${limit}`;
   } else {
     const own = ownRowPredicate(ctx, filters, (s: FilterSubject) => s.kind === 'prop' && s.key === dim.key, b);
     sql = `SELECT ${ctx.text.exact('p.prop_value')} AS dim_value, COUNT(DISTINCT v.visitor_id) AS visitors, COUNT(*) AS events
-           FROM ${visitsFrom(ctx, filters)} ${join()}
+           FROM ${withEvents()}
            JOIN event_props p ON p.site_id = e.site_id AND p.day = e.day AND p.event_key = e.event_key
              AND p.prop_key = ${b.add(dim.key)} AND ${ctx.text.exact('p.prop_key')} = ${b.add(dim.key)}
            WHERE ${where} AND e.kind = 'event' AND ${own}

@@ -12,7 +12,7 @@ import type { Filters } from '../filters';
 import type { LocalRange } from '../period';
 import { localBucketSql, offsetSegments } from './local-bucket';
 import { Binds, num, selectBound, type Row } from './sql';
-import { eventDays, keptVisits, visitsFrom, type FactContext } from './where';
+import { keptVisits, visitsFrom, visitsWithEvents, type FactContext } from './where';
 
 export interface FactTotals {
   visitors: number;
@@ -95,7 +95,7 @@ export async function getMatchingEvents(
   const rows = await selectBound(
     ctx,
     `SELECT COUNT(*) AS events, COUNT(DISTINCT v.visitor_id) AS visitors
-     FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}
+     FROM ${visitsWithEvents(ctx, filters, range, b)}
      WHERE ${where} AND ${eventPredicate(b)}`,
     b,
   );

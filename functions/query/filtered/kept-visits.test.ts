@@ -89,7 +89,7 @@ describe('kept visits answered in memory', () => {
   });
 
   it('reads paths only for the asked rows and the rows tied with their edges', async () => {
-    // /top: 3 visitors; /t1../t4: 1 visitor, 1 pageview each (all tied); /low is never reached
+    // /top: 3 visitors; /t1../t4: 1 visitor, 1 pageview each (all tied)
     const paths: Record<string, string[]> = { v1: ['/top', '/t3'], v2: ['/top', '/t1'], v3: ['/top', '/t4'], v4: ['/t2'] };
     const kept = [
       visit(1, { pageKeys: keysOf('/top', '/t3') }),

@@ -14,12 +14,12 @@ import { FILTER_INDEX_COLUMNS } from '../../lib/db/migrations/0004-goals';
 import { singleFlight } from '../../lib/single-flight';
 import type { Database } from '../../lib/db';
 import { bucketOf, toLocalMs } from '../../lib/time';
-import { pageKeyOf, splitPageKeys } from '../../aggregate/model';
+import { splitPageKeys, valueKeyOf } from '../../aggregate/model';
 import type { Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import { ZERO_TOTALS, getFactTimeseries, getFactTotals, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, str } from './sql';
-import { VISIT_COLUMN, eventDays, keptVisits, visitsFrom, type FactContext } from './where';
+import { VISIT_COLUMN, eventDays, keptVisits, visitsFrom, visitsWithEvents, type FactContext } from './where';
 
 /**
  * The default of WTM_QUERY_SHARED_VISITS (RouteDeps.maxSharedVisits): kept visits one read holds at most
@@ -229,14 +229,14 @@ export async function pageBreakdownOfKept(
     const b = new Binds();
     const rows = await ctx.select(
       `SELECT ${ctx.text.exact('e.page')} AS page_value, v.visitor_id AS person, COUNT(*) AS pageviews
-       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}
+       FROM ${visitsWithEvents(ctx, filters, range, b)}
        WHERE ${keptVisits(ctx, filters, range, b)} AND v.page_keys IS NULL AND e.kind = 'pageview'
        GROUP BY page_value, person`,
       b.values,
     );
     for (const r of rows) {
       const path = str(r.page_value);
-      const key = pageKeyOf(path);
+      const key = valueKeyOf(path);
       if (!learn(paths, key, path)) return undefined;
       const g = groupOf(key, '');
       g.pageviews += num(r.pageviews);
@@ -285,7 +285,7 @@ async function readPaths(
     );
     for (const r of found) {
       const path = str(r.page);
-      if (!learn(paths, pageKeyOf(path), path)) return false;
+      if (!learn(paths, valueKeyOf(path), path)) return false;
     }
   }
   return rows.every((r) => paths.has(r.key));

@@ -24,7 +24,7 @@ import { conversionRate, metricsOf } from './metrics';
 import { parseBreakdownDimension, takeFilters } from './params';
 import { Binds, num, selectBound } from './sql';
 import type { SummaryMetrics } from './types';
-import { createFactContext, eventDays, goalMatch, goalsOf, keptVisits, visitsFrom, type FactContext } from './where';
+import { createFactContext, goalMatch, goalsOf, keptVisits, visitsWithEvents, type FactContext } from './where';
 
 const rangeOf = (r: LocalRange) => ({ from: formatLocal(r.from), to: formatLocal(r.to) });
 const isToday = (p: { period?: string }) => p.period === 'today';
@@ -222,7 +222,7 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
     const rows = await selectBound(
       ctx,
       `SELECT ${minute} AS bucket, COUNT(*) AS pageviews
-       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsWithEvents(ctx, filters, scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind = 'pageview' AND e.ts >= ${b.add(utcFrom)} AND e.ts < ${b.add(utcTo)}
        GROUP BY bucket`,
       b,
@@ -235,7 +235,7 @@ export const filteredRealtimeRoute: Route = async (req, deps) => {
     const rows = await selectBound(
       ctx,
       `SELECT COUNT(DISTINCT e.visitor_id) AS visitors
-       FROM ${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(scope, b)}
+       FROM ${visitsWithEvents(ctx, filters, scope, b)}
        WHERE ${keptVisits(ctx, filters, scope, b)} AND e.kind IN ('pageview', 'event') AND e.ts >= ${b.add(since)} AND e.ts < ${b.add(utcTo)}`,
       b,
     );

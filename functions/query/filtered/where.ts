@@ -54,7 +54,7 @@ export interface FactContext {
 }
 
 export function createFactContext(
-  deps: { db: Database; read?: Reader; maxSharedVisits?: number },
+  deps: { db: Database; read?: Reader; maxSharedVisits: number },
   site: { id: number; timezone: string },
   goals: readonly Goal[],
 ): FactContext {
@@ -62,7 +62,7 @@ export function createFactContext(
     db: deps.db,
     select: boundSelectOf(deps.db, deps.read),
     selectArrays: arraySelectOf(deps.db, deps.read),
-    maxSharedVisits: deps.maxSharedVisits ?? 0,
+    maxSharedVisits: deps.maxSharedVisits,
     siteId: site.id,
     timezone: site.timezone,
     goals,
@@ -77,6 +77,11 @@ export function createFactContext(
 export function visitsFrom(ctx: FactContext, filters: Filters): string {
   const byCountry = filters.some((c) => c.subject.kind === 'visit' && c.subject.dimension === 'country' && c.operator === '==');
   return `visits v ${forceIndex(ctx.db.dialect.kind, byCountry ? COUNTRY_INDEX : FILTER_INDEX)}`.trimEnd();
+}
+
+/** `visits v` (visitsFrom) joined to each visit's events (alias e) on the days they can lie on (eventDays). */
+export function visitsWithEvents(ctx: FactContext, filters: Filters, range: LocalRange, b: Binds): string {
+  return `${visitsFrom(ctx, filters)} JOIN events e ON e.site_id = v.site_id AND e.visit_key = v.visit_key AND ${eventDays(range, b)}`;
 }
 
 const dayOf = (localMs: number) => localMs - (((localMs % DAY_MS) + DAY_MS) % DAY_MS);
