@@ -16,6 +16,7 @@ import {
   type RejectedTraffic,
 } from './schemas';
 import { LIMITS } from './limits';
+import { checkRawTraffic } from './raw-check';
 import { EVENT_TYPES, SOURCES } from './types';
 
 function issuesToProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
@@ -28,6 +29,8 @@ export function decodeData<S extends z.ZodType>(
   expectedType: string,
   schema: S,
   maxBytes: number,
+  /** A check that agrees with `schema` where it answers (raw-check.ts); undefined asks the schema. */
+  quickCheck?: (json: unknown) => z.infer<S> | undefined,
 ): CloudEvent<z.infer<S>> {
   if (env.attributes.type !== expectedType) {
     throw new EventFormatError('unknown_type', [
@@ -44,13 +47,15 @@ export function decodeData<S extends z.ZodType>(
   } catch (e) {
     throw new EventFormatError('invalid_json', [{ path: 'data', message: `not valid JSON: ${(e as Error).message}` }]);
   }
+  const checked = quickCheck?.(json);
+  if (checked !== undefined) return { attributes: env.attributes, data: checked };
   const result = schema.safeParse(json);
   if (!result.success) throw new EventFormatError('invalid_data', issuesToProblems(result.error.issues));
   return { attributes: env.attributes, data: result.data };
 }
 
 export const decodeRaw = (env: DecodedEnvelope): CloudEvent<RawTraffic> =>
-  decodeData(env, EVENT_TYPES.raw, rawTrafficSchema, LIMITS.maxEventBytes);
+  decodeData(env, EVENT_TYPES.raw, rawTrafficSchema, LIMITS.maxEventBytes, checkRawTraffic);
 export const decodeEnriched = (env: DecodedEnvelope): CloudEvent<EnrichedTraffic> =>
   decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema, LIMITS.maxEventBytes);
 export const decodeRejected = (env: DecodedEnvelope): CloudEvent<RejectedTraffic> =>

@@ -8,3 +8,4 @@ export * from './kafka';
 export * from './http';
 export * from './codec';
 export * from './vocabulary';
+export * from './raw-check';

@@ -7,8 +7,13 @@ import { LIMITS } from './limits';
 import { REJECT_REASONS } from './errors';
 
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Patterns the schema checks, shared with the quick check of raw-check.ts. */
+export const LANGUAGE_TAG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
+export const CLIENT_SESSION_ID = /^[A-Za-z0-9._:-]+$/;
+export const DECIMAL_AMOUNT = /^-?\d{1,12}(?:\.\d{1,6})?$/;
+export const CURRENCY_CODE = /^[A-Z]{3}$/;
+export const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Text without control characters, bounded. */
 export const text = (max: number) =>
@@ -19,7 +24,7 @@ export const text = (max: number) =>
 
 export const hostnameSchema = z.string().max(253).regex(HOSTNAME, { message: 'must be a lower-case hostname such as example.com' });
 
-function isHttpUrl(s: string): boolean {
+export function isHttpUrl(s: string): boolean {
   // One parse (canParse and then new URL would parse twice); a throw only for the rare bad URL.
   let u: URL;
   try {
@@ -48,11 +53,7 @@ const props = z
   );
 
 const eventName = text(LIMITS.maxNameLength).min(1);
-const clientSessionId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, { message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' });
+const clientSessionId = z.string().min(1).max(128).regex(CLIENT_SESSION_ID, { message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' });
 
 const rawCommon = {
   site: hostnameSchema,
@@ -62,11 +63,7 @@ const rawCommon = {
   userAgent: text(LIMITS.maxUserAgentLength).min(1, { message: 'must not be empty' }),
   ip: z.union([z.ipv4(), z.ipv6()], { message: 'must be an IPv4 or IPv6 address' }),
   screenWidth: z.number().int().min(0).max(100_000).optional(),
-  language: z
-    .string()
-    .max(35)
-    .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, { message: 'must be a BCP 47 tag' })
-    .optional(),
+  language: z.string().max(35).regex(LANGUAGE_TAG, { message: 'must be a BCP 47 tag' }).optional(),
   sessionId: clientSessionId.optional(),
   engagementMs: z
     .number()
@@ -80,8 +77,8 @@ const rawCommon = {
 
 /** Plausible's `$`: revenue of a custom event, e.g. {amount: "12.50", currency: "EUR"} (amount as a decimal string). */
 export const revenueSchema = z.strictObject({
-  amount: z.string().regex(/^-?\d{1,12}(?:\.\d{1,6})?$/, { message: 'must be a decimal number, e.g. 12.50' }),
-  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as EUR' }),
+  amount: z.string().regex(DECIMAL_AMOUNT, { message: 'must be a decimal number, e.g. 12.50' }),
+  currency: z.string().regex(CURRENCY_CODE, { message: 'must be an ISO 4217 code such as EUR' }),
 });
 export type Revenue = z.infer<typeof revenueSchema>;
 

@@ -19,7 +19,17 @@
  * Unknown fields are ignored, as Plausible does. The event time is the server's clock: a client's
  * clock is not trusted.
  */
-import { createRawEvent, rawTrafficSchema, SOURCES, type CloudEvent, type Problem, type RawTraffic, type Revenue } from '../../events';
+import {
+  checkRawTraffic,
+  LANGUAGE_TAG,
+  createRawEvent,
+  rawTrafficSchema,
+  SOURCES,
+  type CloudEvent,
+  type Problem,
+  type RawTraffic,
+  type Revenue,
+} from '../../events';
 import { CollectError } from './errors';
 
 /** Most domains one request may name (Plausible's `data-domain="a.com,b.com"` sends to each). */
@@ -121,6 +131,8 @@ function toProblems(issues: readonly { path: readonly PropertyKey[]; message: st
 
 /** The raw data for one site, validated by the contract's schema; best-effort fields are dropped, not fatal. */
 function validate(candidate: Record<string, unknown>): RawTraffic {
+  const checked = checkRawTraffic(candidate); // the common valid event, without zod's cost
+  if (checked !== undefined) return checked;
   let result = rawTrafficSchema.safeParse(candidate);
   if (!result.success) {
     // A referrer or language that is not usable (an app:// referrer, a strange Accept-Language) must not
@@ -216,5 +228,5 @@ export function decideCollect(body: unknown, client: ClientInfo, deps: CollectCo
 export function firstLanguage(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const tag = header.split(',')[0]?.split(';')[0]?.trim() ?? '';
-  return /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(tag) && tag.length <= 35 ? tag : undefined;
+  return LANGUAGE_TAG.test(tag) && tag.length <= 35 ? tag : undefined;
 }

@@ -4,26 +4,20 @@
  *
  * Records are CloudEvents in the Kafka binary binding (events/kafka.ts); this file only moves them.
  */
-import {
-  CompressionTypes,
-  Kafka,
-  logLevel,
-  type Consumer,
-  type EachBatchPayload,
-  type LogEntry,
-  type Producer,
-  Partitioners,
-} from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from 'kafkajs';
 import { connect as netConnect } from 'node:net';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing } from '../../events';
 import { inboundFromKafka, type BatchHandler, type Publisher } from './bus';
 import { TransientError, errorMessage } from './errors';
 import { faultPoint } from './fault';
-import { patchKafkajsRequestQueue } from './kafkajs-patch';
+import { patchKafkajsRecordEncoder, patchKafkajsRequestQueue } from './kafkajs-patch';
+import { createKeyPartitioner } from './partitioner';
 import type { Logger } from './logger';
 
-// kafkajs 2.2.4 schedules a timer from a past time on every idle connection (kafkajs-patch.ts).
+// kafkajs 2.2.4 schedules a timer from a past time on every idle connection, and encodes a record
+// with seven zero-filled buffers (kafkajs-patch.ts).
 patchKafkajsRequestQueue();
+patchKafkajsRecordEncoder();
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -143,7 +137,7 @@ export function createKafkaPublisher(opts: KafkaPublisherOptions): KafkaPublishe
     connecting ??= (async () => {
       const p = kafka.producer({
         // The murmur2 partitioner of the Java client, so keys land where other Kafka clients put them.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: createKeyPartitioner,
         idempotent: true,
         // Bounded, so a publish fails (-> TransientError -> redelivery or 503) instead of hanging while
         // the broker is down; after a failure the producer is replaced (see `discard`), which keeps
