@@ -161,12 +161,12 @@ export function patchKafkajsRecordEncoder(): boolean {
   const load = createRequire(__filename);
   const recordPath = load.resolve('kafkajs/src/protocol/recordBatch/record/v0');
   const producePath = load.resolve('kafkajs/src/protocol/requests/produce/v3/request');
+  const original = load(recordPath) as (record: RecordInput) => EncoderLike;
+  if ((original as { patched?: boolean }).patched === true) return true;
   if (load.cache[producePath] !== undefined) return false;
   const Encoder = load('kafkajs/src/protocol/encoder') as EncoderClass;
-  const original = load(recordPath) as (record: RecordInput) => EncoderLike;
   const cached = load.cache[recordPath];
   if (cached === undefined || typeof original !== 'function' || typeof Encoder.prototype.ensureAvailable !== 'function') return false;
-  if ((original as { patched?: boolean }).patched === true) return true;
   const encodeRecord = (record: RecordInput): EncoderLike => {
     const bytes = encodeRecordBytes(record);
     if (bytes === undefined) return original(record);
@@ -179,12 +179,8 @@ export function patchKafkajsRecordEncoder(): boolean {
   const ensureAvailable = Encoder.prototype.ensureAvailable as (this: EncoderLike, n: number) => void;
   Encoder.prototype.writeUVarInt = function writeUVarInt(this: EncoderLike, value: number): EncoderLike {
     ensureAvailable.call(this, 5);
-    // kafkajs's loop: 7 bits at a time while any bit above the low 7 is set (value is an int32).
-    while ((value & 0xffffff80) !== 0) {
-      this.buf[this.offset++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    this.buf[this.offset++] = value & 0x7f;
+    // kafkajs takes an int32 and shifts it unsigned: the same bytes as its unsigned value.
+    this.offset = writeUVarIntAt(this.buf, this.offset, value >>> 0);
     return this;
   };
   return true;
