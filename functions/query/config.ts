@@ -16,7 +16,7 @@ export interface QueryConfig {
   port: number;
   /** WTM_QUERY_TIMEOUT_MS: the longest one stats statement may run before the request answers 503. */
   statementTimeoutMs: number;
-  /** WTM_QUERY_SHARED_VISITS: kept visits a filtered dashboard reads into memory at most (0: SQL alone). */
+  /** WTM_QUERY_SHARED_VISITS: kept visits one chunk of days of a filtered read holds at most (0: SQL alone). */
   maxSharedVisits: number;
 }
 

@@ -61,7 +61,7 @@ export interface QueryHandlerDeps {
   read?: Reader;
   /** Read and keep month rows for long ranges (default true; false reads day rows only). */
   monthRollups?: boolean;
-  /** Kept visits a filtered request answers from memory at most (default MAX_SHARED_VISITS; 0: SQL alone). */
+  /** Kept visits one chunk of days of a filtered read holds at most (default MAX_SHARED_VISITS; 0: SQL alone). */
   maxSharedVisits?: number;
 }
 

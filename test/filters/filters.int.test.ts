@@ -90,7 +90,7 @@ const CASES: [string, TruthCondition[]][] = [
   ],
 ];
 
-/** `maxSharedVisits` 0: every answer from SQL alone (the path of ranges past the kept-visits cap). */
+/** `maxSharedVisits` 0: every answer from SQL alone (the path of a day past the kept-visits cap); small: many chunks. */
 function suite(name: string, open: () => Promise<Database>, maxSharedVisits?: number) {
   describe(name, () => {
     let db: Database;
@@ -443,7 +443,13 @@ function suite(name: string, open: () => Promise<Database>, maxSharedVisits?: nu
 
 suite('filters on SQLite', async () => createDatabase({ url: 'sqlite::memory:' }));
 suite('filters on SQLite, SQL alone (no kept visits in memory)', async () => createDatabase({ url: 'sqlite::memory:' }), 0);
+// 40 visits a day: unfiltered ranges go day by day, filtered ones in chunks of several days (kept-visits.ts)
+suite('filters on SQLite, kept visits in chunks of days', async () => createDatabase({ url: 'sqlite::memory:' }), 60);
 
 describeWithServices('filters on MySQL/MariaDB', ['mysql'], (services) => {
   suite('facts', async () => createDatabase({ url: services().databaseUrl }));
+});
+
+describeWithServices('filters on MySQL/MariaDB, kept visits in chunks of days', ['mysql'], (services) => {
+  suite('facts', async () => createDatabase({ url: services().databaseUrl }), 60);
 });

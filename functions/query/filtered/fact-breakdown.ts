@@ -13,7 +13,7 @@ import type { FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
 import { TOTALS_SQL, totalsOf, type FactTotals } from './fact-totals';
 import { Binds, intLiteral, num, selectBound, str } from './sql';
-import { getKeptVisits, isIndexedDimension, pageBreakdownOfKept, visitBreakdownOfKept } from './kept-visits';
+import { getKeptAnswers, isIndexedDimension, pageBreakdownOfKept, visitBreakdownOfKept } from './kept-visits';
 import { VISIT_COLUMN, keptVisits, ownRowPredicate, visitsFrom, visitsWithEvents, type FactContext } from './where';
 
 export type FactDimension =
@@ -84,10 +84,10 @@ async function breakdownOfKeptVisits(
   const visitDimension = dim.kind === 'visit' && isIndexedDimension(dim.dimension) ? dim.dimension : undefined;
   const pages = dim.kind === 'page' && !filters.some((c) => c.subject.kind === 'page');
   if (visitDimension === undefined && !pages) return undefined;
-  const kept = await getKeptVisits(ctx, filters, range);
-  if (kept === undefined) return undefined;
-  if (visitDimension !== undefined) return visitBreakdownOfKept(kept, visitDimension, page.offset, page.limit + 1);
-  return pageBreakdownOfKept(ctx, filters, range, kept, page.offset, page.limit + 1);
+  const answers = await getKeptAnswers(ctx, filters, range);
+  if (answers === undefined) return undefined;
+  if (visitDimension !== undefined) return visitBreakdownOfKept(answers, visitDimension, page.offset, page.limit + 1);
+  return pageBreakdownOfKept(ctx, range, answers, page.offset, page.limit + 1);
 }
 
 /** Keys of custom properties seen on custom events in a range (unfiltered), most used first. */

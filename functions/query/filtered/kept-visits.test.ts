@@ -7,11 +7,21 @@ import { valueKeyOf } from '../../aggregate/model';
 import type { Database } from '../../lib/db';
 import { createTextMatch } from '../../lib/db/dialect';
 import { DAY_MS } from '../../lib/time';
-import { compareBytes, pageBreakdownOfKept, visitBreakdownOfKept, type KeptVisit } from './kept-visits';
+import {
+  addChunk,
+  answersOf,
+  compareBytes,
+  getKeptAnswers,
+  pageBreakdownOfKept,
+  visitBreakdownOfKept,
+  type KeptVisit,
+} from './kept-visits';
 import type { Row } from './sql';
 import type { FactContext } from './where';
 
 const DAY = Date.UTC(2026, 2, 1);
+const ONE_DAY = { from: DAY, to: DAY + DAY_MS, grain: 'd' as const };
+const one = (kept: KeptVisit[]) => answersOf(ONE_DAY, [kept]);
 
 function visit(n: number, over: Partial<KeptVisit> = {}): KeptVisit {
   return {
@@ -77,15 +87,15 @@ describe('kept visits answered in memory', () => {
       visit(4, { browser: 'c', visitorId: 'p3' }),
       visit(5, { browser: 'B' }),
     ];
-    const all = visitBreakdownOfKept(kept, 'browser', 0, 10);
+    const all = visitBreakdownOfKept(one(kept), 'browser', 0, 10);
     expect(all.map((r) => [r.value, r.visitors, r.visits, r.pageviews, r.bounces])).toEqual([
       ['c', 1, 2, 4, 1],
       ['B', 1, 1, 1, 1],
       ['a', 1, 1, 1, 1],
       ['b', 1, 1, 1, 1],
     ]);
-    expect(visitBreakdownOfKept(kept, 'browser', 1, 2).map((r) => r.value)).toEqual(['B', 'a']);
-    expect(visitBreakdownOfKept(kept, 'browser', 4, 2)).toEqual([]);
+    expect(visitBreakdownOfKept(one(kept), 'browser', 1, 2).map((r) => r.value)).toEqual(['B', 'a']);
+    expect(visitBreakdownOfKept(one(kept), 'browser', 4, 2)).toEqual([]);
   });
 
   it('reads paths only for the asked rows and the rows tied with their edges', async () => {
@@ -98,12 +108,12 @@ describe('kept visits answered in memory', () => {
       visit(4, { pageKeys: keysOf('/t2') }),
     ];
     const { ctx, asked } = contextOver(paths);
-    const first = await pageBreakdownOfKept(ctx, [], { from: DAY, to: DAY + DAY_MS, grain: 'd' }, kept, 0, 1);
+    const first = await pageBreakdownOfKept(ctx, ONE_DAY, one(kept), 0, 1);
     expect(first?.map((r) => [r.value, r.visitors, r.pageviews])).toEqual([['/top', 3, 3]]);
     expect(asked.flat()).toHaveLength(1); // one visit's pageviews name /top
-    const second = await pageBreakdownOfKept(contextOver(paths).ctx, [], { from: DAY, to: DAY + DAY_MS, grain: 'd' }, kept, 2, 2);
+    const second = await pageBreakdownOfKept(contextOver(paths).ctx, ONE_DAY, one(kept), 2, 2);
     expect(second?.map((r) => r.value)).toEqual(['/t2', '/t3']);
-    const rest = await pageBreakdownOfKept(contextOver(paths).ctx, [], { from: DAY, to: DAY + DAY_MS, grain: 'd' }, kept, 1, 10);
+    const rest = await pageBreakdownOfKept(contextOver(paths).ctx, ONE_DAY, one(kept), 1, 10);
     expect(rest?.map((r) => r.value)).toEqual(['/t1', '/t2', '/t3', '/t4']);
   });
 
@@ -111,8 +121,177 @@ describe('kept visits answered in memory', () => {
     const kept = [visit(1, { pageKeys: keysOf('/a') })];
     const { ctx } = contextOver({ v1: ['/a'] });
     const repeated: FactContext = { ...ctx, select: async () => [{ page: '/a' }, { page: '/a' }] };
-    expect(await pageBreakdownOfKept(repeated, [], { from: DAY, to: DAY + DAY_MS, grain: 'd' }, kept, 0, 5)).toHaveLength(1);
+    expect(await pageBreakdownOfKept(repeated, ONE_DAY, one(kept), 0, 5)).toHaveLength(1);
     const missing: FactContext = { ...ctx, select: async () => [] };
-    expect(await pageBreakdownOfKept(missing, [], { from: DAY, to: DAY + DAY_MS, grain: 'd' }, kept, 0, 5)).toBeUndefined();
+    expect(await pageBreakdownOfKept(missing, ONE_DAY, one(kept), 0, 5)).toBeUndefined();
+  });
+});
+
+/** A seeded generator of kept visits over `days` days: visitor ids are per day (as the salt makes them). */
+function visitsOver(days: number, perDay: (d: number) => number, seed = 1): KeptVisit[] {
+  let x = seed;
+  const rnd = (n: number) => ((x = (x * 1_103_515_245 + 12_345) % 2 ** 31), x % n);
+  const out: KeptVisit[] = [];
+  for (let d = 0; d < days; d++) {
+    for (let i = 0; i < perDay(d); i++) {
+      const startedAt = DAY + d * DAY_MS + rnd(24) * 3_600_000 + rnd(3_600_000);
+      const pages = Array.from({ length: 1 + rnd(3) }, () => `/p${rnd(7)}`);
+      out.push(
+        visit(out.length, {
+          visitorId: `d${d}-p${rnd(Math.max(1, perDay(d) >> 1))}`,
+          day: DAY + d * DAY_MS,
+          startedAt,
+          endedAt: startedAt + rnd(600_000),
+          pageviews: pages.length,
+          events: rnd(2),
+          country: ['DE', 'FR', 'US'][rnd(3)]!,
+          source: ['Google', '', 'Bing'][rnd(3)]!,
+          browser: `b${rnd(4)}`,
+          os: `o${rnd(2)}`,
+          device: rnd(2) === 0 ? 'mobile' : 'desktop',
+          pageKeys: keysOf(...pages),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** The answers computed over the whole range at once, with distinct sets over the range (no chunks). */
+function reference(kept: readonly KeptVisit[]) {
+  const tally = (vs: readonly KeptVisit[]) => ({
+    visitors: new Set(vs.map((v) => v.visitorId)).size,
+    visits: vs.length,
+    pageviews: vs.reduce((a, v) => a + v.pageviews, 0),
+    events: vs.reduce((a, v) => a + v.events, 0),
+    bounces: vs.filter((v) => v.pageviews === 1).length,
+    durationMs: vs.reduce((a, v) => a + v.endedAt - v.startedAt, 0),
+  });
+  const by = <K>(f: (v: KeptVisit) => K) => {
+    const m = new Map<K, KeptVisit[]>();
+    for (const v of kept) m.set(f(v), [...(m.get(f(v)) ?? []), v]);
+    return new Map([...m].map(([k, vs]) => [k, tally(vs)]));
+  };
+  const pages = new Map<string, { visitors: Set<string>; pageviews: number }>();
+  for (const v of kept)
+    for (let i = 0; i < v.pageKeys!.length; i += 16) {
+      const key = v.pageKeys!.slice(i, i + 16);
+      const p = pages.get(key) ?? { visitors: new Set(), pageviews: 0 };
+      p.visitors.add(v.visitorId);
+      p.pageviews++;
+      pages.set(key, p);
+    }
+  return {
+    totals: tally(kept),
+    byDay: by((v) => v.day),
+    byHour: by((v) => v.startedAt - (v.startedAt % 3_600_000)),
+    country: by((v) => v.country),
+    browser: by((v) => v.browser),
+    pages: new Map([...pages].map(([k, p]) => [k, { visitors: p.visitors.size, pageviews: p.pageviews }])),
+  };
+}
+
+const sorted = <K, V>(m: Map<K, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe('kept visits folded in chunks of whole days', () => {
+  const DAYS = 9;
+  const RANGE = { from: DAY, to: DAY + DAYS * DAY_MS, grain: 'd' as const };
+  const kept = visitsOver(DAYS, (d) => 5 + ((d * 7) % 11));
+  const expected = reference(kept);
+
+  it.each([[[1, 1, 1, 1, 1, 1, 1, 1, 1]], [[9]], [[2, 3, 4]], [[1, 5, 3]]])('chunks of %j days give the answers of one pass', (spans) => {
+    const chunks: KeptVisit[][] = [];
+    let first = 0;
+    for (const span of spans) {
+      chunks.push(kept.filter((v) => v.day >= DAY + first * DAY_MS && v.day < DAY + (first + span) * DAY_MS));
+      first += span;
+    }
+    const a = answersOf(RANGE, chunks);
+    expect(a.totals).toEqual(expected.totals);
+    expect(sorted(a.byDay)).toEqual(sorted(expected.byDay));
+    expect(sorted(a.byHour!)).toEqual(sorted(expected.byHour));
+    expect(sorted(a.byValue.country)).toEqual(sorted(expected.country));
+    expect(sorted(a.byValue.browser)).toEqual(sorted(expected.browser));
+    expect(sorted(a.pages!).map(([k, p]) => [k, { visitors: p.visitors, pageviews: p.pageviews }])).toEqual(sorted(expected.pages));
+  });
+
+  it('counts a visitor seen by page keys and by the events of a keyless visit once per page', () => {
+    const keyed = visit(1, { visitorId: 'p', pageKeys: keysOf('/a') });
+    const keyless = visit(2, { visitorId: 'p', pageKeys: null });
+    const a = answersOf(ONE_DAY, []);
+    addChunk(a, [keyed, keyless], 'UTC', [
+      { path: '/a', person: 'p', pageviews: 2 },
+      { path: '/b', person: 'p', pageviews: 1 },
+    ]);
+    expect(a.pages!.get(valueKeyOf('/a'))).toEqual({ visitors: 1, pageviews: 3, visitKey: 'v1' });
+    expect(a.pages!.get(valueKeyOf('/b'))).toEqual({ visitors: 1, pageviews: 1, visitKey: '' });
+    expect(a.paths.get(valueKeyOf('/b'))).toBe('/b');
+  });
+
+  it('has no hourly answers for ranges longer than the hourly timeseries allows', () => {
+    expect(answersOf({ from: DAY, to: DAY + 32 * DAY_MS, grain: 'd' }, []).byHour).toBeUndefined();
+  });
+});
+
+/** kept-visits.ts's chunk reader against an in-memory `visits`: the rows of the asked days, with the SQL's LIMIT. */
+function chunkedContext(all: readonly KeptVisit[], cap: number) {
+  const reads: [number, number, number][] = [];
+  const selectArrays = async (sql: string, r: Record<string, unknown>): Promise<unknown[][]> => {
+    // visitScope binds site, first day, end (no filters, whole days): p0, p1, p2
+    const [from, to] = [Number(r.p1), Number(r.p2)];
+    const limit = Number(/LIMIT (\d+)/.exec(sql)![1]);
+    const rows = all.filter((v) => v.day >= from && v.day < to).slice(0, limit);
+    reads.push([(from - DAY) / DAY_MS, (to - DAY) / DAY_MS, rows.length]);
+    return rows.map((v) => [
+      v.visitKey,
+      v.visitorId,
+      v.day,
+      v.startedAt,
+      v.endedAt,
+      v.pageviews,
+      v.events,
+      v.country,
+      v.source,
+      v.channel,
+      v.device,
+      v.browser,
+      v.os,
+      v.pageKeys,
+    ]);
+  };
+  const ctx: FactContext = {
+    ...contextOver({}).ctx,
+    db: { dialect: { kind: 'sqlite' } } as unknown as Database,
+    selectArrays,
+    maxSharedVisits: cap,
+  };
+  return { ctx, reads };
+}
+
+describe('the chunked read of kept visits', () => {
+  const DAYS = 10;
+  const RANGE = { from: DAY, to: DAY + DAYS * DAY_MS, grain: 'd' as const };
+  const density = (last: number) => (d: number) => (d < 3 ? 2 : d < 7 ? 30 : d === 7 ? last : 1);
+
+  it('grows chunks at low density, halves one over the cap, and equals one pass', async () => {
+    const kept = visitsOver(DAYS, density(50));
+    const { ctx, reads } = chunkedContext(kept, 60);
+    const a = await getKeptAnswers(ctx, [], RANGE);
+    expect(a).toBeDefined();
+    expect(a!.totals).toEqual(reference(kept).totals);
+    expect(sorted(a!.byValue.country)).toEqual(sorted(reference(kept).country));
+    // accepted reads (at most the cap) cover each day once, in order
+    const accepted = reads.filter(([, , n]) => n <= 60);
+    expect(accepted.map(([from, to]) => [from, to])).toEqual(
+      accepted.map(([from], i) => [from, i + 1 < accepted.length ? accepted[i + 1]![0] : DAYS]),
+    );
+    expect(accepted[0]).toEqual([0, 1, 2]);
+    expect(reads.some(([, , n]) => n > 60)).toBe(true); // a grown chunk met the dense days and was read again smaller
+    expect(Math.max(...reads.map(([from, to]) => to - from))).toBeGreaterThan(1);
+  });
+
+  it('gives up (SQL answers instead) when one day holds more kept visits than the cap', async () => {
+    const { ctx } = chunkedContext(visitsOver(DAYS, density(70)), 60);
+    expect(await getKeptAnswers(ctx, [], RANGE)).toBeUndefined();
   });
 });

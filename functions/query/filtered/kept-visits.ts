@@ -6,14 +6,17 @@
  * index alone (every column below is in it, migrations 0004 and 0005), serves every request that arrives
  * while it runs (single flight: nothing is kept after it settles, so no answer is older than its request).
  *
- * The answers equal the SQL ones they replace: visitors are distinct visitor ids, groups are byte-exact
- * values, ties order by the value's bytes (MySQL `CAST … AS BINARY`, SQLite's BINARY collation).
- * A range with more than MAX_SHARED_VISITS kept visits is not read here (memory); callers then ask SQL.
+ * The read goes in chunks of whole days and folds each into sums (KeptAnswers): totals, per day and hour,
+ * per value of the indexed dimensions, per page. Memory is bounded by the chunk cap, not by the range.
+ * The answers equal the SQL ones they replace: visitors are distinct visitor ids (per chunk, which is exact
+ * because visitor ids are per site-day), groups are byte-exact values, ties order by the value's bytes
+ * (MySQL `CAST … AS BINARY`, SQLite's BINARY collation). A single day with more than `maxSharedVisits`
+ * kept visits is not read here (memory); callers then ask SQL.
  */
 import { FILTER_INDEX_COLUMNS } from '../../lib/db/migrations/0004-goals';
 import { singleFlight } from '../../lib/single-flight';
 import type { Database } from '../../lib/db';
-import { bucketOf, toLocalMs } from '../../lib/time';
+import { DAY_MS, bucketOf, toLocalMs } from '../../lib/time';
 import { splitPageKeys, valueKeyOf } from '../../aggregate/model';
 import type { Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
@@ -22,8 +25,8 @@ import { Binds, intLiteral, num, str } from './sql';
 import { VISIT_COLUMN, eventDays, keptVisits, visitsFrom, visitsWithEvents, type FactContext } from './where';
 
 /**
- * The default of WTM_QUERY_SHARED_VISITS (RouteDeps.maxSharedVisits): kept visits one read holds at most
- * (about 50 MB: 83,360 held 40 MB of heap), past which a request is answered by SQL alone.
+ * The default of WTM_QUERY_SHARED_VISITS (RouteDeps.maxSharedVisits): kept visits one chunk of a read holds
+ * at most (about 50 MB: 83,360 held 40 MB of heap). A day with more is answered by SQL alone.
  */
 export const MAX_SHARED_VISITS = 100_000;
 
@@ -77,41 +80,158 @@ interface Ask {
   range: LocalRange;
 }
 
+/** A chunk's rows, or undefined when it holds more than the cap. */
+async function readChunk({ ctx, filters, range }: Ask): Promise<KeptVisit[] | undefined> {
+  const b = new Binds(':');
+  const rows = await ctx.selectArrays(
+    `SELECT ${COLUMNS} FROM ${visitsFrom(ctx, filters)} WHERE ${keptVisits(ctx, filters, range, b)}
+     LIMIT ${intLiteral(ctx.maxSharedVisits + 1)}`,
+    b.values,
+  );
+  return rows.length > ctx.maxSharedVisits ? undefined : rows.map(keptVisitOf);
+}
+
+/** The local day starts of a range: [day of from, to). */
+function dayStartsOf(range: LocalRange): number[] {
+  const days: number[] = [];
+  for (let d = range.from - (((range.from % DAY_MS) + DAY_MS) % DAY_MS); d < range.to; d += DAY_MS) days.push(d);
+  return days;
+}
+
+/** Days `first` … `first + span - 1` of the range, clipped to it. */
+function chunkOf(range: LocalRange, days: readonly number[], first: number, span: number): LocalRange {
+  const end = first + span < days.length ? days[first + span]! : range.to;
+  return { from: Math.max(range.from, days[first]!), to: Math.min(range.to, end), grain: range.grain };
+}
+
 /**
  * Read with replacements, not `bind`, and as arrays: Sequelize's bind path decoded a 37,620-row answer in
  * 1.9 s where the text protocol took 0.15 s (MariaDB 10.11, mysql2 3.x); arrays skip Sequelize's row
  * objects (lib/db/select-arrays.ts). The values are escaped by the driver and never become SQL text.
+ *
+ * The range is read in chunks of whole days, each at most `maxSharedVisits` kept visits, and each chunk is
+ * folded into the answers before the next but one is read (the next is read while it is folded). Chunks
+ * start at one day and then hold about half the cap at the density seen so far; a chunk over the cap is read
+ * again at half its days, and a single day over the cap sends the request to SQL. Memory is therefore two
+ * chunks plus the answers, whatever the range.
  */
-async function read({ ctx, filters, range }: Ask): Promise<KeptVisit[] | undefined> {
+async function read(ask: Ask): Promise<KeptAnswers | undefined> {
+  const { ctx, filters, range } = ask;
   if (readsInFlight >= MAX_CONCURRENT_READS) return undefined;
   readsInFlight++;
   try {
-    const b = new Binds(':');
-    const rows = await ctx.selectArrays(
-      `SELECT ${COLUMNS} FROM ${visitsFrom(ctx, filters)} WHERE ${keptVisits(ctx, filters, range, b)}
-       LIMIT ${intLiteral(ctx.maxSharedVisits + 1)}`,
-      b.values,
-    );
-    return rows.length > ctx.maxSharedVisits ? undefined : rows.map(keptVisitOf);
+    const answers = emptyAnswers(range, !filters.some((c) => c.subject.kind === 'page'));
+    const days = dayStartsOf(range);
+    const readDays = (first: number, span: number) => {
+      const p = readChunk({ ctx, filters, range: chunkOf(range, days, first, span) });
+      p.catch(() => undefined); // awaited below; this only keeps a failure while folding from going unhandled
+      return p;
+    };
+    let first = 0;
+    let span = 1;
+    let pending = readDays(first, span);
+    for (;;) {
+      const rows = await pending;
+      if (rows === undefined) {
+        if (span === 1) return undefined;
+        span = Math.ceil(span / 2);
+        pending = readDays(first, span);
+        continue;
+      }
+      const chunk = chunkOf(range, days, first, span);
+      first += span;
+      span = Math.min(days.length - first, Math.max(1, Math.floor(ctx.maxSharedVisits / 2 / Math.max(1, rows.length / span))));
+      const more = first < days.length;
+      if (more) pending = readDays(first, span);
+      await foldChunk(ctx, filters, chunk, answers, rows);
+      if (!more) return answers;
+    }
   } finally {
     readsInFlight--;
   }
 }
 
+/** Folds a chunk into the answers, with the pageviews of its visits that carry no page keys read from `events`. */
+async function foldChunk(ctx: FactContext, filters: Filters, chunk: LocalRange, answers: KeptAnswers, kept: readonly KeptVisit[]) {
+  let extra: PageRow[] = [];
+  if (answers.pages !== undefined && kept.some((v) => v.pageKeys === null)) {
+    const b = new Binds();
+    const rows = await ctx.select(
+      `SELECT ${ctx.text.exact('e.page')} AS page_value, v.visitor_id AS person, COUNT(*) AS pageviews
+       FROM ${visitsWithEvents(ctx, filters, chunk, b)}
+       WHERE ${keptVisits(ctx, filters, chunk, b)} AND v.page_keys IS NULL AND e.kind = 'pageview'
+       GROUP BY page_value, person`,
+      b.values,
+    );
+    extra = rows.map((r) => ({ path: str(r.page_value), person: str(r.person), pageviews: num(r.pageviews) }));
+  }
+  addChunk(answers, kept, ctx.timezone, extra);
+}
+
 const keyOf = ({ ctx, filters, range }: Ask): string =>
   JSON.stringify([ctx.siteId, ctx.timezone, ctx.maxSharedVisits, range.from, range.to, range.grain, filters, ctx.goals]);
 
-const readers = new WeakMap<Database, (ask: Ask) => Promise<KeptVisit[] | undefined>>();
+const readers = new WeakMap<Database, (ask: Ask) => Promise<KeptAnswers | undefined>>();
 
-/** The range's kept visits (shared by concurrent requests of the same site, range and filters), or undefined past the cap. */
-export async function getKeptVisits(ctx: FactContext, filters: Filters, range: LocalRange): Promise<KeptVisit[] | undefined> {
+/**
+ * The answers of the range's kept visits (shared by concurrent requests of the same site, range and filters),
+ * or undefined when the cap is 0, two reads already run, or one day holds more kept visits than the cap.
+ */
+export async function getKeptAnswers(ctx: FactContext, filters: Filters, range: LocalRange): Promise<KeptAnswers | undefined> {
   if (ctx.maxSharedVisits <= 0) return undefined;
   let r = readers.get(ctx.db);
   if (r === undefined) readers.set(ctx.db, (r = singleFlight(keyOf, read)));
   return await r({ ctx, filters, range });
 }
 
-// ---- answers from the kept visits ----
+// ---- the answers, summed over chunks of whole days ----
+
+/**
+ * What every filtered request the kept visits serve needs, as sums over chunks. A chunk is whole days and
+ * visitorIds are salted per site-day (ARCHITECTURE "Metric definitions"), so no visitor id is in two chunks
+ * and a group's visitors over the range are the sum of its distinct visitors per chunk: exact, as SQL's
+ * `COUNT(DISTINCT visitor_id)` over the range.
+ */
+export interface KeptAnswers {
+  totals: FactTotals;
+  byDay: Map<number, FactTotals>;
+  /** by site-local hour of the visit's first event; only for ranges the hourly timeseries allows (≤ 31 days) */
+  byHour: Map<number, FactTotals> | undefined;
+  byValue: Record<IndexedDimension, Map<string, FactTotals>>;
+  /** by page key; undefined when not answered here (a `page` condition, or a key met two paths) */
+  pages: Map<string, PageTally> | undefined;
+  /** paths learned from the events of visits without page keys */
+  paths: Map<string, string>;
+}
+
+export interface PageTally {
+  visitors: number;
+  pageviews: number;
+  /** a kept visit that viewed the page (to read its path), '' when only known from `events` */
+  visitKey: string;
+}
+
+/** The pageviews of one visitor on one page, read from `events` for visits without page keys. */
+export interface PageRow {
+  path: string;
+  person: string;
+  pageviews: number;
+}
+
+const HOURLY_MAX_DAYS = 31;
+
+export function emptyAnswers(range: LocalRange, withPages: boolean): KeptAnswers {
+  const byValue = {} as Record<IndexedDimension, Map<string, FactTotals>>;
+  for (const d of INDEXED_DIMENSIONS) byValue[d] = new Map();
+  return {
+    totals: { ...ZERO_TOTALS },
+    byDay: new Map(),
+    byHour: range.to - range.from <= HOURLY_MAX_DAYS * DAY_MS ? new Map() : undefined,
+    byValue,
+    pages: withPages ? new Map() : undefined,
+    paths: new Map(),
+  };
+}
 
 interface Group {
   visitors: Set<string>;
@@ -119,6 +239,12 @@ interface Group {
 }
 
 const newGroup = (): Group => ({ visitors: new Set(), totals: { ...ZERO_TOTALS } });
+
+function groupIn<K>(groups: Map<K, Group>, key: K): Group {
+  let g = groups.get(key);
+  if (g === undefined) groups.set(key, (g = newGroup()));
+  return g;
+}
 
 function add(g: Group, v: KeptVisit): void {
   g.visitors.add(v.visitorId);
@@ -130,24 +256,83 @@ function add(g: Group, v: KeptVisit): void {
   t.durationMs += v.endedAt - v.startedAt;
 }
 
-const done = (g: Group): FactTotals => ({ ...g.totals, visitors: g.visitors.size });
-
-export function totalsOfKept(kept: readonly KeptVisit[]): FactTotals {
-  const g = newGroup();
-  for (const v of kept) add(g, v);
-  return done(g);
+function addTotals(into: FactTotals, g: Group): void {
+  into.visitors += g.visitors.size;
+  into.visits += g.totals.visits;
+  into.pageviews += g.totals.pageviews;
+  into.events += g.totals.events;
+  into.bounces += g.totals.bounces;
+  into.durationMs += g.totals.durationMs;
 }
 
-/** Totals per bucket: the visit's day, or the site-local hour of its first event. */
-export function timeseriesOfKept(kept: readonly KeptVisit[], grain: 'd' | 'h', timezone: string): Map<number, FactTotals> {
-  const groups = new Map<number, Group>();
-  for (const v of kept) {
-    const bucket = grain === 'd' ? v.day : bucketOf(toLocalMs(v.startedAt, timezone), 'h');
-    let g = groups.get(bucket);
-    if (g === undefined) groups.set(bucket, (g = newGroup()));
-    add(g, v);
+function mergeGroups<K>(into: Map<K, FactTotals>, groups: Map<K, Group>): void {
+  for (const [key, g] of groups) {
+    let t = into.get(key);
+    if (t === undefined) into.set(key, (t = { ...ZERO_TOTALS }));
+    addTotals(t, g);
   }
-  return new Map([...groups].map(([bucket, g]) => [bucket, done(g)]));
+}
+
+/**
+ * Adds one chunk of kept visits (whole days, none of which an earlier chunk held) and the page rows of its
+ * visits without page keys to the answers.
+ */
+export function addChunk(answers: KeptAnswers, kept: readonly KeptVisit[], timezone: string, extra: readonly PageRow[] = []): void {
+  const total = newGroup();
+  const days = new Map<number, Group>();
+  const hours = answers.byHour === undefined ? undefined : new Map<number, Group>();
+  const values = INDEXED_DIMENSIONS.map((d) => [d, new Map<string, Group>()] as const);
+  const pages = answers.pages === undefined ? undefined : new Map<string, { visitors: Set<string>; pageviews: number; visitKey: string }>();
+  const pageIn = (key: string, visitKey: string) => {
+    let g = pages!.get(key);
+    if (g === undefined) pages!.set(key, (g = { visitors: new Set(), pageviews: 0, visitKey }));
+    return g;
+  };
+  for (const v of kept) {
+    add(total, v);
+    add(groupIn(days, v.day), v);
+    if (hours !== undefined) add(groupIn(hours, bucketOf(toLocalMs(v.startedAt, timezone), 'h')), v);
+    for (const [d, groups] of values) add(groupIn(groups, v[d]), v);
+    if (pages !== undefined && v.pageKeys !== null) {
+      for (const key of splitPageKeys(v.pageKeys)) {
+        const g = pageIn(key, v.visitKey);
+        g.pageviews++;
+        g.visitors.add(v.visitorId);
+      }
+    }
+  }
+  addTotals(answers.totals, total);
+  mergeGroups(answers.byDay, days);
+  if (hours !== undefined) mergeGroups(answers.byHour!, hours);
+  for (const [d, groups] of values) mergeGroups(answers.byValue[d], groups);
+  if (pages === undefined) return;
+  for (const r of extra) {
+    const key = valueKeyOf(r.path);
+    if (!learn(answers.paths, key, r.path)) {
+      answers.pages = undefined;
+      return;
+    }
+    const g = pageIn(key, '');
+    g.pageviews += r.pageviews;
+    g.visitors.add(r.person);
+  }
+  const into = answers.pages!;
+  for (const [key, g] of pages) {
+    const t = into.get(key);
+    if (t === undefined) into.set(key, { visitors: g.visitors.size, pageviews: g.pageviews, visitKey: g.visitKey });
+    else {
+      t.visitors += g.visitors.size;
+      t.pageviews += g.pageviews;
+      if (t.visitKey === '') t.visitKey = g.visitKey;
+    }
+  }
+}
+
+/** The answers of kept visits given as chunks of whole days (tests, and the reads above chunk by chunk). */
+export function answersOf(range: LocalRange, chunks: readonly (readonly KeptVisit[])[], timezone = 'UTC'): KeptAnswers {
+  const answers = emptyAnswers(range, true);
+  for (const kept of chunks) addChunk(answers, kept, timezone);
+  return answers;
 }
 
 /** Byte order of the UTF-8 forms (the SQL order of `CAST(value AS BINARY)`). */
@@ -172,78 +357,28 @@ function pageOf<T extends RankedRow>(
 }
 
 /** A visit breakdown of an indexed dimension: `count` rows from `offset` (as getFactBreakdown). */
-export function visitBreakdownOfKept(kept: readonly KeptVisit[], dimension: IndexedDimension, offset: number, count: number): RankedRow[] {
-  const groups = new Map<string, Group>();
-  for (const v of kept) {
-    const value = v[dimension];
-    let g = groups.get(value);
-    if (g === undefined) groups.set(value, (g = newGroup()));
-    add(g, v);
-  }
-  const rows = [...groups].map(([value, g]) => ({ ...done(g), value }));
+export function visitBreakdownOfKept(answers: KeptAnswers, dimension: IndexedDimension, offset: number, count: number): RankedRow[] {
+  const rows = [...answers.byValue[dimension]].map(([value, t]) => ({ ...t, value }));
   return pageOf(rows, 'visitors', 'pageviews', offset, count);
 }
 
-interface PageGroup {
-  visitors: Set<string>;
-  pageviews: number;
-  /** a kept visit that viewed the page (to read its path if it is not known yet) */
-  visitKey: string;
-}
-
 /**
- * The page breakdown of the kept visits: each page's pageviews and distinct visitors. Pages come from
- * the visits' page keys; visits without keys (over the key limit, or stored before migration 0005) are
- * read from `events` by SQL. A page's path is read only for the rows of the asked page (and rows tied
- * with its first or last, whose order depends on the path), from one event of a visit that viewed it.
- * Undefined when a key meets two paths (a 64-bit key collision): then the caller asks SQL alone.
+ * The page breakdown of the kept visits: each page's pageviews and distinct visitors, from the visits'
+ * page keys (and, for visits without keys, over the key limit or stored before migration 0005, from their
+ * events: foldChunk). A page's path is read only for the rows of the asked page (and rows tied with its
+ * first or last, whose order depends on the path), from one event of a visit that viewed it.
+ * Undefined when the answers hold no pages, or a key meets two paths (a 64-bit key collision): then the
+ * caller asks SQL alone.
  */
 export async function pageBreakdownOfKept(
   ctx: FactContext,
-  filters: Filters,
   range: LocalRange,
-  kept: readonly KeptVisit[],
+  answers: KeptAnswers,
   offset: number,
   count: number,
 ): Promise<RankedRow[] | undefined> {
-  const pages = new Map<string, PageGroup>();
-  const paths = new Map<string, string>();
-  const groupOf = (key: string, visitKey: string): PageGroup => {
-    let g = pages.get(key);
-    if (g === undefined) pages.set(key, (g = { visitors: new Set(), pageviews: 0, visitKey }));
-    return g;
-  };
-  let unknown = false;
-  for (const v of kept) {
-    if (v.pageKeys === null) {
-      unknown = true;
-      continue;
-    }
-    for (const key of splitPageKeys(v.pageKeys)) {
-      const g = groupOf(key, v.visitKey);
-      g.pageviews++;
-      g.visitors.add(v.visitorId);
-    }
-  }
-  if (unknown) {
-    const b = new Binds();
-    const rows = await ctx.select(
-      `SELECT ${ctx.text.exact('e.page')} AS page_value, v.visitor_id AS person, COUNT(*) AS pageviews
-       FROM ${visitsWithEvents(ctx, filters, range, b)}
-       WHERE ${keptVisits(ctx, filters, range, b)} AND v.page_keys IS NULL AND e.kind = 'pageview'
-       GROUP BY page_value, person`,
-      b.values,
-    );
-    for (const r of rows) {
-      const path = str(r.page_value);
-      const key = valueKeyOf(path);
-      if (!learn(paths, key, path)) return undefined;
-      const g = groupOf(key, '');
-      g.pageviews += num(r.pageviews);
-      g.visitors.add(str(r.person));
-    }
-  }
-  const ranked = [...pages].map(([key, g]) => ({ key, visitors: g.visitors.size, pageviews: g.pageviews, visitKey: g.visitKey }));
+  if (answers.pages === undefined) return undefined;
+  const ranked = [...answers.pages].map(([key, t]) => ({ key, ...t }));
   ranked.sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews);
   const end = Math.min(offset + count, ranked.length);
   if (offset >= end) return [];
@@ -254,6 +389,8 @@ export async function pageBreakdownOfKept(
   let to = end;
   while (to < ranked.length && tie(ranked[to]!, ranked[end - 1]!)) to++;
   const candidates = ranked.slice(from, to);
+  // a copy: the answers are shared by concurrent requests
+  const paths = new Map(answers.paths);
   if (!(await readPaths(ctx, range, candidates, paths))) return undefined;
   const rows = candidates.map((c) => ({ ...ZERO_TOTALS, value: paths.get(c.key)!, visitors: c.visitors, pageviews: c.pageviews }));
   return pageOf(rows, 'visitors', 'pageviews', offset - from, end - offset);
@@ -294,8 +431,8 @@ async function readPaths(
 // ---- the filtered reads: from the kept visits when they fit, else SQL ----
 
 export async function readTotals(ctx: FactContext, filters: Filters, range: LocalRange): Promise<FactTotals> {
-  const kept = await getKeptVisits(ctx, filters, range);
-  return kept === undefined ? getFactTotals(ctx, filters, range) : totalsOfKept(kept);
+  const answers = await getKeptAnswers(ctx, filters, range);
+  return answers === undefined ? getFactTotals(ctx, filters, range) : answers.totals;
 }
 
 export async function readTimeseries(
@@ -304,6 +441,7 @@ export async function readTimeseries(
   range: LocalRange,
   grain: 'd' | 'h',
 ): Promise<Map<number, FactTotals>> {
-  const kept = await getKeptVisits(ctx, filters, range);
-  return kept === undefined ? getFactTimeseries(ctx, filters, range, grain) : timeseriesOfKept(kept, grain, ctx.timezone);
+  const answers = await getKeptAnswers(ctx, filters, range);
+  const byBucket = answers === undefined ? undefined : grain === 'd' ? answers.byDay : answers.byHour;
+  return byBucket ?? getFactTimeseries(ctx, filters, range, grain);
 }
