@@ -1,12 +1,17 @@
 /**
  * Which statement writes what (ARCHITECTURE.md "Storage v2" tables): every SQL the flush runs, as few
- * large multi-row statements with bound parameters, all inside the flush's transaction. Reads that feed
- * a delta are locking reads (`FOR UPDATE` on MySQL/MariaDB; SQLite's write transaction serialises), so two
- * writers never both compute from the same stored state.
+ * large multi-row statements, all inside the flush's transaction. The writes (events, props, visits,
+ * rollups, sketches) bind their values: prepared statements on MySQL/MariaDB (lib/db/prepared.ts), in row
+ * counts of a fixed set of sizes; SQLite binds Sequelize's replacements itself. The reads and the small
+ * DELETE / UPDATE statements use replacements. Reads that feed a delta are locking reads (`FOR UPDATE` on
+ * MySQL/MariaDB; SQLite's write transaction serialises), so two writers never both compute from the same
+ * stored state.
  */
 import { faultPoint } from '../lib/fault';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Dialect } from '../lib/db';
+import type { SqlStatement } from '../lib/db/dialect';
+import { boundedChunks, preparedRunOf } from '../lib/db/prepared';
 import { ROLLUP_COUNTERS } from '../../events/vocabulary';
 import type { RollupDelta, SketchAdd } from './deltas';
 import { valueKeyOf, type EventKindName, type FactEvent, type StoredEvent, type Visit } from './model';
@@ -131,6 +136,18 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     faultPoint('aggregate.statement');
     return sequelize.query<R>(sql, { replacements, transaction: t, type: QueryTypes.SELECT });
   };
+  const prepared = preparedRunOf(t, dialect.kind);
+  /** A multi-row write, its values bound (see the header). */
+  const write = async (s: SqlStatement): Promise<void> => {
+    if (prepared === undefined) {
+      await run(s.sql, s.replacements);
+      return;
+    }
+    faultPoint('aggregate.statement');
+    await prepared(s.sql, s.replacements);
+  };
+  /** Rows of a write in few distinct counts (each count is one prepared statement per connection). */
+  const writeChunks = <T>(items: readonly T[], size = CHUNK): T[][] => boundedChunks(items, size);
 
   /**
    * Rows whose `columns` hold one of a site's ids: one statement per CHUNK ids over all sites,
@@ -246,7 +263,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     async insertEvents(events, visitKeyOf) {
       // in PK order, the same lock order in every writer; a plain INSERT: a concurrent writer's copy is a duplicate-key retry
       const sorted = [...events].sort((a, b) => a.siteId - b.siteId || a.day - b.day || (a.key < b.key ? -1 : 1));
-      for (const part of chunks(sorted)) {
+      for (const part of writeChunks(sorted)) {
         const s = dialect.insert(
           'events',
           EVENT_INSERT_COLUMNS,
@@ -272,39 +289,39 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
             ];
           }),
         );
-        await run(s.sql, s.replacements);
+        await write(s);
       }
     },
 
     async insertProps(events) {
       const rows: unknown[][] = [];
       for (const e of events) for (const [k, v] of Object.entries(e.data.props)) rows.push([e.siteId, e.day, e.key, k, v]);
-      for (const part of chunks(rows)) {
+      for (const part of writeChunks(rows)) {
         const s = dialect.insert('event_props', ['site_id', 'day', 'event_key', 'prop_key', 'prop_value'], part);
-        await run(s.sql, s.replacements);
+        await write(s);
       }
     },
 
     async insertVisits(visits) {
-      for (const part of chunks(visits)) {
+      for (const part of writeChunks(visits)) {
         const s = dialect.insert(
           'visits',
           VISIT_COLUMNS.map(([c]) => c),
           part.map((v) => VISIT_COLUMNS.map(([, f]) => v[f])),
         );
-        await run(s.sql, s.replacements);
+        await write(s);
       }
     },
 
     async replaceVisits(visits) {
-      for (const part of chunks(visits)) {
+      for (const part of writeChunks(visits)) {
         const s = dialect.upsertReplace(
           'visits',
           ['site_id', 'visit_key'],
           VISIT_COLUMNS.slice(2).map(([c]) => c),
           part.map((v) => VISIT_COLUMNS.map(([, f]) => v[f])),
         );
-        await run(s.sql, s.replacements);
+        await write(s);
       }
     },
 
@@ -332,7 +349,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
       const keyed = deltas.map((d) => ({ d, valueKey: valueKeyOf(d.value) }));
       const k = (x: (typeof keyed)[number]) => `${x.d.siteId}|${x.d.grain}|${x.d.dimension}|${x.d.bucket}|${x.valueKey}`;
       const sorted = keyed.map((x) => ({ x, s: k(x) })).sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
-      for (const part of chunks(sorted)) {
+      for (const part of writeChunks(sorted)) {
         const s = dialect.upsertAdd(
           'rollups',
           ['site_id', 'grain', 'dimension', 'bucket', 'value_key'],
@@ -348,7 +365,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
           ]),
           ['value'], // fixed by value_key: written once
         );
-        await run(s.sql, s.replacements);
+        await write(s);
       }
     },
 
@@ -357,7 +374,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
       const sorted = [...adds].sort(
         (a, b) => a.siteId - b.siteId || (a.grain < b.grain ? -1 : a.grain > b.grain ? 1 : 0) || a.bucket - b.bucket,
       );
-      for (const part of chunks(sorted, 200)) {
+      for (const part of writeChunks(sorted, 200)) {
         const where = part.map(() => "(site_id = ? AND grain = ? AND dimension = '' AND bucket = ? AND value_key = ?)").join(' OR ');
         const empty = valueKeyOf('');
         const rows = await select<{ site_id: number | string; grain: string; bucket: number | string; sketch: Buffer }>(
@@ -376,11 +393,11 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
         const key = ['site_id', 'grain', 'dimension', 'bucket', 'value_key'];
         if (update.length > 0) {
           const s = dialect.upsertReplace('visitor_sketches', key, ['value', 'sketch'], update);
-          await run(s.sql, s.replacements);
+          await write(s);
         }
         if (insert.length > 0) {
           const s = dialect.insert('visitor_sketches', [...key, 'value', 'sketch'], insert);
-          await run(s.sql, s.replacements);
+          await write(s);
         }
       }
     },
