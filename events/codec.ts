@@ -16,6 +16,7 @@ import {
   type RejectedTraffic,
 } from './schemas';
 import { LIMITS } from './limits';
+import { checkEnrichedTraffic } from './enriched-check';
 import { checkRawTraffic } from './raw-check';
 import { EVENT_TYPES, SOURCES } from './types';
 
@@ -57,7 +58,7 @@ export function decodeData<S extends z.ZodType>(
 export const decodeRaw = (env: DecodedEnvelope): CloudEvent<RawTraffic> =>
   decodeData(env, EVENT_TYPES.raw, rawTrafficSchema, LIMITS.maxEventBytes, checkRawTraffic);
 export const decodeEnriched = (env: DecodedEnvelope): CloudEvent<EnrichedTraffic> =>
-  decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema, LIMITS.maxEventBytes);
+  decodeData(env, EVENT_TYPES.enriched, enrichedTrafficSchema, LIMITS.maxEventBytes, checkEnrichedTraffic);
 export const decodeRejected = (env: DecodedEnvelope): CloudEvent<RejectedTraffic> =>
   decodeData(env, EVENT_TYPES.rejected, rejectedTrafficSchema, LIMITS.maxRecordBytes);
 

@@ -21,7 +21,7 @@ import {
   type RawTraffic,
 } from './schemas';
 
-const DATETIME = regexes.datetime({ offset: true });
+export const DATETIME = regexes.datetime({ offset: true });
 
 type Json = Record<string, unknown>;
 
@@ -30,10 +30,10 @@ const isText = (v: unknown, max: number, min = 0): v is string =>
 
 const isUrl = (v: unknown): v is string => isText(v, LIMITS.maxUrlLength) && isHttpUrl(v);
 
-const isIntIn = (v: unknown, min: number, max: number): v is number =>
+export const isIntIn = (v: unknown, min: number, max: number): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
-const isPlainObject = (v: unknown): v is Json =>
+export const isPlainObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
 /** Keys of each kind, in the schema's order (zod builds its output in that order; so does this). */
@@ -56,7 +56,8 @@ const KEYS: Record<RawTraffic['kind'], readonly string[]> = {
   engagement: ['kind', 'scrollDepth', ...COMMON],
 };
 
-function checkProps(v: unknown): Json | undefined {
+/** Custom props as the schema's `props` takes them (a copy), or undefined: not valid or not sure. */
+export function checkProps(v: unknown): Json | undefined {
   if (!isPlainObject(v)) return undefined;
   const out: Json = {};
   let n = 0;
