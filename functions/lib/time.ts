@@ -38,23 +38,30 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-// Offsets only change on whole quarter hours, so a cache per (zone, quarter hour) is exact.
-const offsetCache = new Map<string, number>();
+// Offsets only change on whole quarter hours, so a cache per (zone, quarter hour) is exact. One map per
+// zone keyed by the quarter's number: no key string is built per call (the aggregate asks per event).
+const offsetCache = new Map<string, Map<number, number>>();
+let cachedOffsets = 0;
 
 /** The zone's offset from UTC (ms) at the instant utcMs. */
 export function zoneOffsetMs(timeZone: string, utcMs: number): number {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
   const quarter = Math.floor(utcMs / 900_000);
-  const key = `${timeZone}@${quarter}`;
-  const hit = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  if (zone === undefined) offsetCache.set(timeZone, (zone = new Map()));
+  const hit = zone.get(quarter);
   if (hit !== undefined) return hit;
   const at = quarter * 900_000;
   const parts = formatter(timeZone).formatToParts(new Date(at));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const offset = asUtc - at;
-  if (offsetCache.size > 100_000) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (++cachedOffsets > 100_000) {
+    offsetCache.clear();
+    cachedOffsets = 1;
+    offsetCache.set(timeZone, (zone = new Map()));
+  }
+  zone.set(quarter, offset);
   return offset;
 }
 
