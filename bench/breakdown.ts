@@ -56,6 +56,30 @@ function instrument(sequelize: Sequelize): Map<string, { ms: number; n: number }
     }
   };
   Object.assign(sequelize, { query: timed });
+  // The flush's multi-row writes run as prepared statements on the transaction's mysql2 connection
+  // (lib/db/prepared.ts), past sequelize.query: time each connection's `execute` too.
+  const manager = sequelize.connectionManager as unknown as { getConnection: (...a: unknown[]) => Promise<Record<string, unknown>> };
+  const getConnection = manager.getConnection.bind(manager);
+  const wrapped = new WeakSet<object>();
+  manager.getConnection = async (...a: unknown[]) => {
+    const c = await getConnection(...a);
+    if (typeof c.execute === 'function' && !wrapped.has(c)) {
+      wrapped.add(c);
+      const execute = (c.execute as (...x: unknown[]) => unknown).bind(c);
+      c.execute = (sql: string, values: unknown, cb: (err: unknown, r: unknown) => void) => {
+        const t = performance.now();
+        return execute(sql, values, (err: unknown, r: unknown) => {
+          const k = kindOf(sql);
+          const e = times.get(k) ?? { ms: 0, n: 0 };
+          e.ms += performance.now() - t;
+          e.n++;
+          times.set(k, e);
+          cb(err, r);
+        });
+      };
+    }
+    return c;
+  };
   return times;
 }
 
