@@ -22,7 +22,7 @@ import { DAY_MS, bucketOf, fromLocalMs, toLocalMs } from '../functions/lib/time'
 import { createQueryHandler, type QueryHandler } from '../functions/query/handler';
 import { createSiteRegistry } from '../functions/sites/registry';
 import { createTestDatabase } from '../test/services';
-import { main, percentile, type Figure } from './figure';
+import { figure, main, percentile, type Figure } from './figure';
 
 const SITE = 'bench-filters.example';
 const TZ = 'UTC';
@@ -181,11 +181,16 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
     const label = `${pageviewsPerDay / 1000}k pv/day`;
     for (const n of ranges) {
       const from = today - (n - 1) * DAY_MS;
-      const facts = await timeIt(loads, () => factDashboard(api, dateOf(from), dateOf(today)));
+      // the heap the loads peak at (sampled every 10 ms): the kept visits' read holds chunks, not the range
+      const base = process.memoryUsage().heapUsed;
+      let peak = base;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
+      const facts = await timeIt(loads, () => factDashboard(api, dateOf(from), dateOf(today))).finally(() => clearInterval(sampler));
       const naive = await timeIt(naiveLoads, () => naiveDashboard(db, from, today + DAY_MS));
       process.stderr.write(`${n} days: facts p50 ${facts.p50} p95 ${facts.p95} ms; naive p50 ${naive.p50} p95 ${naive.p95} ms\n`);
       figures.push(cost(`filters: filtered dashboard ${n}d, ${label}, p95 (baseline: naive table)`, facts.p95, naive.p95));
       figures.push(cost(`filters: filtered dashboard ${n}d, ${label}, p50 (baseline: naive table)`, facts.p50, naive.p50));
+      figures.push(figure(`filters: filtered dashboard ${n}d, ${label}, heap peak over the loads' start`, (peak - base) / 2 ** 20, 'MB', null));
     }
   } finally {
     await db.close();

@@ -206,17 +206,35 @@ export interface DeltaInput {
   minuteFloor?: number;
 }
 
-/** Every rollup delta of a flush (non-zero rows only). */
-export function computeDeltas(input: DeltaInput): RollupDelta[] {
+/** Work between two pauses of computeDeltas: a few ms, so the statements a flush runs meanwhile go on. */
+const PAUSE_EVERY = 1000;
+
+/**
+ * Every rollup delta of a flush (non-zero rows only). `pause` is awaited every PAUSE_EVERY events, visits
+ * and visitor-days: the flush writes its facts meanwhile (flush.ts), and each pause lets the next of
+ * those statements be sent, so the database works on them while this computes.
+ */
+export async function computeDeltas(input: DeltaInput, pause: () => Promise<void> = async () => undefined): Promise<RollupDelta[]> {
   const acc = createRollupAccumulator(input.minuteFloor);
   const tz = (siteId: number) => input.timezones.get(siteId) ?? 'UTC';
-  for (const e of input.events) addEventCounters(acc, e);
+  let work = 0;
+  const step = async () => {
+    if (++work % PAUSE_EVERY === 0) await pause();
+  };
+  for (const e of input.events) {
+    addEventCounters(acc, e);
+    await step();
+  }
   for (const { before, after } of input.changed) {
     if (before !== undefined) addVisitCounters(acc, before, tz(before.siteId), -1);
     addVisitCounters(acc, after, tz(after.siteId), 1);
+    await step();
   }
   for (const v of input.removed) addVisitCounters(acc, v, tz(v.siteId), -1);
-  for (const t of input.visitors) addVisitorDelta(acc, t.siteId, t.timezone, t.before, t.after);
+  for (const t of input.visitors) {
+    addVisitorDelta(acc, t.siteId, t.timezone, t.before, t.after);
+    await step();
+  }
   return acc.rows();
 }
 

@@ -1,9 +1,10 @@
 /**
  * One flush, inside one transaction: dedupe, load the touched people's visits (locked), derive the
- * visits, load the touched visitor-days' events (locked), compute the deltas, write. The pure steps live
+ * visits, load the touched visitor-days' events (locked), write the facts while computing the deltas,
+ * write the rollups. The pure steps live
  * in visits.ts and deltas.ts; the SQL in statements.ts.
  */
-import { computeDeltas, sketchAdds, type TouchedVisitor, type VisitorState } from './deltas';
+import { computeDeltas, sketchAdds, type RollupDelta, type TouchedVisitor, type VisitorState } from './deltas';
 import { toStoredEvent, type FactEvent, type StoredEvent, type Visit } from './model';
 import type { Statements } from './statements';
 import { deriveVisits } from './visits';
@@ -21,6 +22,9 @@ export interface FlushOptions {
   /** Minute rows before this bucket are past retention and not written (the writer: now − 48 h). */
   minuteFloor?: number;
 }
+
+/** Lets I/O callbacks run (a finished statement sends the next) in the middle of a long computation. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type IdsBySite = Map<number, Set<string>>;
 const addId = (m: IdsBySite, siteId: number, id: string) => {
@@ -118,24 +122,31 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
     after: s.after satisfies VisitorState,
   }));
 
-  // 5. the pure deltas
-  const deltas = computeDeltas({
-    events: fresh,
-    changed: derived.changed,
-    removed: derived.removed,
-    timezones,
-    visitors,
-    minuteFloor: opts.minuteFloor,
-  });
+  // 5. write the facts, and meanwhile compute the deltas (pure): this JavaScript runs while the database
+  //    works on the inserts, each pause of computeDeltas sending the next statement
+  const facts = (async () => {
+    await sql.insertEvents(fresh, visitKeyOf);
+    await sql.insertProps(fresh.filter((e) => Object.keys(e.data.props).length > 0));
+    await sql.deleteVisits(derived.removed);
+    await sql.insertVisits(derived.changed.filter((c) => c.before === undefined).map((c) => c.after));
+    await sql.replaceVisits(derived.changed.filter((c) => c.before !== undefined).map((c) => c.after));
+    const moves = derived.removed.map((v) => ({ siteId: v.siteId, from: v.visitKey, to: derived.moves.get(v.visitKey) ?? v.visitKey }));
+    await sql.moveEvents(moves.filter((m) => m.from !== m.to));
+  })();
+  facts.catch(() => undefined); // awaited below; a failure while the deltas are computed is not unhandled
+  let deltas: RollupDelta[];
+  try {
+    deltas = await computeDeltas(
+      { events: fresh, changed: derived.changed, removed: derived.removed, timezones, visitors, minuteFloor: opts.minuteFloor },
+      yieldToIo,
+    );
+  } finally {
+    // never leave a statement running past the flush (its transaction ends when this returns or throws)
+    await facts.catch(() => undefined);
+  }
+  await facts;
 
-  // 6. write: facts, visits, moved events, rollups, sketches
-  await sql.insertEvents(fresh, visitKeyOf);
-  await sql.insertProps(fresh.filter((e) => Object.keys(e.data.props).length > 0));
-  await sql.deleteVisits(derived.removed);
-  await sql.insertVisits(derived.changed.filter((c) => c.before === undefined).map((c) => c.after));
-  await sql.replaceVisits(derived.changed.filter((c) => c.before !== undefined).map((c) => c.after));
-  const moves = derived.removed.map((v) => ({ siteId: v.siteId, from: v.visitKey, to: derived.moves.get(v.visitKey) ?? v.visitKey }));
-  await sql.moveEvents(moves.filter((m) => m.from !== m.to));
+  // 6. write the rollups and sketches
   await sql.addRollups(deltas);
   await sql.addSketches(sketchAdds(fresh, opts.minuteFloor));
   return { written: fresh.length, duplicates, visits: derived.changed.length, rollupRows: deltas.length };
