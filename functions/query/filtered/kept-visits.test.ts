@@ -8,7 +8,7 @@ import type { Database } from '../../lib/db';
 import { createTextMatch } from '../../lib/db/dialect';
 import { DAY_MS } from '../../lib/time';
 import {
-  addChunk,
+  KeptAnswers,
   answersOf,
   compareBytes,
   getKeptAnswers,
@@ -191,7 +191,7 @@ function reference(kept: readonly KeptVisit[]) {
   };
 }
 
-const sorted = <K, V>(m: Map<K, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = <K, V>(m: ReadonlyMap<K, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 describe('kept visits folded in chunks of whole days', () => {
   const DAYS = 9;
@@ -199,37 +199,45 @@ describe('kept visits folded in chunks of whole days', () => {
   const kept = visitsOver(DAYS, (d) => 5 + ((d * 7) % 11));
   const expected = reference(kept);
 
-  it.each([[[1, 1, 1, 1, 1, 1, 1, 1, 1]], [[9]], [[2, 3, 4]], [[1, 5, 3]]])('chunks of %j days give the answers of one pass', (spans) => {
+  // cap ∞: every chunk held, each sum made when asked; cap 0: every sum made as each chunk comes; 40: held, then folded
+  it.each(
+    [Number.POSITIVE_INFINITY, 0, 40].flatMap((cap) =>
+      [[1, 1, 1, 1, 1, 1, 1, 1, 1], [9], [2, 3, 4], [1, 5, 3]].map((spans) => [spans, cap]),
+    ),
+  )('chunks of %j days (cap %d) give the answers of one pass', (spans, cap) => {
     const chunks: KeptVisit[][] = [];
     let first = 0;
-    for (const span of spans) {
+    for (const span of spans as number[]) {
       chunks.push(kept.filter((v) => v.day >= DAY + first * DAY_MS && v.day < DAY + (first + span) * DAY_MS));
       first += span;
     }
-    const a = answersOf(RANGE, chunks);
-    expect(a.totals).toEqual(expected.totals);
-    expect(sorted(a.byDay)).toEqual(sorted(expected.byDay));
-    expect(sorted(a.byHour!)).toEqual(sorted(expected.byHour));
-    expect(sorted(a.byValue.country)).toEqual(sorted(expected.country));
-    expect(sorted(a.byValue.browser)).toEqual(sorted(expected.browser));
-    expect(sorted(a.pages!).map(([k, p]) => [k, { visitors: p.visitors, pageviews: p.pageviews }])).toEqual(sorted(expected.pages));
+    const a = answersOf(RANGE, chunks, { cap: cap as number });
+    expect(a.totals()).toEqual(expected.totals);
+    expect(sorted(a.facet('day')!)).toEqual(sorted(expected.byDay));
+    expect(sorted(a.facet('hour')!)).toEqual(sorted(expected.byHour));
+    expect(sorted(a.facet('country')!)).toEqual(sorted(expected.country));
+    expect(sorted(a.facet('browser')!)).toEqual(sorted(expected.browser));
+    expect(sorted(a.pages()!).map(([k, p]) => [k, { visitors: p.visitors, pageviews: p.pageviews }])).toEqual(sorted(expected.pages));
   });
 
   it('counts a visitor seen by page keys and by the events of a keyless visit once per page', () => {
     const keyed = visit(1, { visitorId: 'p', pageKeys: keysOf('/a') });
     const keyless = visit(2, { visitorId: 'p', pageKeys: null });
-    const a = answersOf(ONE_DAY, []);
-    addChunk(a, [keyed, keyless], 'UTC', [
-      { path: '/a', person: 'p', pageviews: 2 },
-      { path: '/b', person: 'p', pageviews: 1 },
-    ]);
-    expect(a.pages!.get(valueKeyOf('/a'))).toEqual({ visitors: 1, pageviews: 3, visitKey: 'v1' });
-    expect(a.pages!.get(valueKeyOf('/b'))).toEqual({ visitors: 1, pageviews: 1, visitKey: '' });
+    const a = new KeptAnswers(ONE_DAY, 'UTC', 0, true);
+    a.add(
+      [keyed, keyless],
+      [
+        { path: '/a', person: 'p', pageviews: 2 },
+        { path: '/b', person: 'p', pageviews: 1 },
+      ],
+    );
+    expect(a.pages()!.get(valueKeyOf('/a'))).toEqual({ visitors: 1, pageviews: 3, visitKey: 'v1' });
+    expect(a.pages()!.get(valueKeyOf('/b'))).toEqual({ visitors: 1, pageviews: 1, visitKey: '' });
     expect(a.paths.get(valueKeyOf('/b'))).toBe('/b');
   });
 
   it('has no hourly answers for ranges longer than the hourly timeseries allows', () => {
-    expect(answersOf({ from: DAY, to: DAY + 32 * DAY_MS, grain: 'd' }, []).byHour).toBeUndefined();
+    expect(answersOf({ from: DAY, to: DAY + 32 * DAY_MS, grain: 'd' }, []).facet('hour')).toBeUndefined();
   });
 });
 
@@ -278,8 +286,8 @@ describe('the chunked read of kept visits', () => {
     const { ctx, reads } = chunkedContext(kept, 60);
     const a = await getKeptAnswers(ctx, [], RANGE);
     expect(a).toBeDefined();
-    expect(a!.totals).toEqual(reference(kept).totals);
-    expect(sorted(a!.byValue.country)).toEqual(sorted(reference(kept).country));
+    expect(a!.totals()).toEqual(reference(kept).totals);
+    expect(sorted(a!.facet('country')!)).toEqual(sorted(reference(kept).country));
     // accepted reads (at most the cap) cover each day once, in order
     const accepted = reads.filter(([, , n]) => n <= 60);
     expect(accepted.map(([from, to]) => [from, to])).toEqual(

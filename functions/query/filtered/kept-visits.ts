@@ -120,7 +120,7 @@ async function read(ask: Ask): Promise<KeptAnswers | undefined> {
   if (readsInFlight >= MAX_CONCURRENT_READS) return undefined;
   readsInFlight++;
   try {
-    const answers = emptyAnswers(range, !filters.some((c) => c.subject.kind === 'page'));
+    const answers = new KeptAnswers(range, ctx.timezone, ctx.maxSharedVisits, !filters.some((c) => c.subject.kind === 'page'));
     const days = dayStartsOf(range);
     const readDays = (first: number, span: number) => {
       const p = readChunk({ ctx, filters, range: chunkOf(range, days, first, span) });
@@ -154,7 +154,7 @@ async function read(ask: Ask): Promise<KeptAnswers | undefined> {
 /** Folds a chunk into the answers, with the pageviews of its visits that carry no page keys read from `events`. */
 async function foldChunk(ctx: FactContext, filters: Filters, chunk: LocalRange, answers: KeptAnswers, kept: readonly KeptVisit[]) {
   let extra: PageRow[] = [];
-  if (answers.pages !== undefined && kept.some((v) => v.pageKeys === null)) {
+  if (answers.withPages && kept.some((v) => v.pageKeys === null)) {
     const b = new Binds();
     const rows = await ctx.select(
       `SELECT ${ctx.text.exact('e.page')} AS page_value, v.visitor_id AS person, COUNT(*) AS pageviews
@@ -165,7 +165,7 @@ async function foldChunk(ctx: FactContext, filters: Filters, chunk: LocalRange, 
     );
     extra = rows.map((r) => ({ path: str(r.page_value), person: str(r.person), pageviews: num(r.pageviews) }));
   }
-  addChunk(answers, kept, ctx.timezone, extra);
+  answers.add(kept, extra);
 }
 
 const keyOf = ({ ctx, filters, range }: Ask): string =>
@@ -186,24 +186,6 @@ export async function getKeptAnswers(ctx: FactContext, filters: Filters, range: 
 
 // ---- the answers, summed over chunks of whole days ----
 
-/**
- * What every filtered request the kept visits serve needs, as sums over chunks. A chunk is whole days and
- * visitorIds are salted per site-day (ARCHITECTURE "Metric definitions"), so no visitor id is in two chunks
- * and a group's visitors over the range are the sum of its distinct visitors per chunk: exact, as SQL's
- * `COUNT(DISTINCT visitor_id)` over the range.
- */
-export interface KeptAnswers {
-  totals: FactTotals;
-  byDay: Map<number, FactTotals>;
-  /** by site-local hour of the visit's first event; only for ranges the hourly timeseries allows (≤ 31 days) */
-  byHour: Map<number, FactTotals> | undefined;
-  byValue: Record<IndexedDimension, Map<string, FactTotals>>;
-  /** by page key; undefined when not answered here (a `page` condition, or a key met two paths) */
-  pages: Map<string, PageTally> | undefined;
-  /** paths learned from the events of visits without page keys */
-  paths: Map<string, string>;
-}
-
 export interface PageTally {
   visitors: number;
   pageviews: number;
@@ -218,19 +200,147 @@ export interface PageRow {
   pageviews: number;
 }
 
+/** Ranges the hourly timeseries allows (≤ 31 days): only they get hourly sums. */
 const HOURLY_MAX_DAYS = 31;
 
-export function emptyAnswers(range: LocalRange, withPages: boolean): KeptAnswers {
-  const byValue = {} as Record<IndexedDimension, Map<string, FactTotals>>;
-  for (const d of INDEXED_DIMENSIONS) byValue[d] = new Map();
-  return {
-    totals: { ...ZERO_TOTALS },
-    byDay: new Map(),
-    byHour: range.to - range.from <= HOURLY_MAX_DAYS * DAY_MS ? new Map() : undefined,
-    byValue,
-    pages: withPages ? new Map() : undefined,
-    paths: new Map(),
-  };
+/** The sums the kept visits answer, each grouped by what a visit gives: its day, hour, or dimension value. */
+export type Facet = 'total' | 'day' | 'hour' | IndexedDimension;
+
+const FACET_KEY: Readonly<Record<Facet, (v: KeptVisit, timezone: string) => string | number>> = {
+  total: () => '',
+  day: (v) => v.day,
+  hour: (v, timezone) => bucketOf(toLocalMs(v.startedAt, timezone), 'h'),
+  ...(Object.fromEntries(INDEXED_DIMENSIONS.map((d) => [d, (v: KeptVisit) => v[d]])) as Record<IndexedDimension, (v: KeptVisit) => string>),
+};
+
+interface Chunk {
+  kept: readonly KeptVisit[];
+  /** the pageviews of its visits without page keys (foldChunk) */
+  extra: readonly PageRow[];
+}
+
+/**
+ * What every filtered request the kept visits serve needs, as sums over chunks of whole days. visitorIds are
+ * salted per site-day (ARCHITECTURE "Metric definitions"), so no visitor id is in two chunks and a group's
+ * visitors over the range are the sum of its distinct visitors per chunk: exact, as SQL's
+ * `COUNT(DISTINCT visitor_id)` over the range.
+ *
+ * While the chunks hold at most `cap` visits together they are kept, and each sum is made on its first
+ * request (a summary alone costs one pass, as before chunking). Past the cap every sum is made as each chunk
+ * arrives and the chunk is dropped, so memory stays bounded whatever the range.
+ */
+export class KeptAnswers {
+  private held: Chunk[] | undefined = [];
+  private heldVisits = 0;
+  private readonly sums = new Map<Facet, Map<string | number, FactTotals>>();
+  /** undefined: not made yet; null: not answered here (a key met two paths) */
+  private pageSums: Map<string, PageTally> | null | undefined;
+  /** paths learned from the events of visits without page keys */
+  readonly paths = new Map<string, string>();
+  private readonly hourly: boolean;
+
+  constructor(
+    range: LocalRange,
+    private readonly timezone: string,
+    private readonly cap: number,
+    /** false: the page breakdown is not answered here (a `page` condition chooses its rows in SQL) */
+    readonly withPages: boolean,
+  ) {
+    this.hourly = range.to - range.from <= HOURLY_MAX_DAYS * DAY_MS;
+  }
+
+  /** Adds one chunk of whole days none of which an earlier chunk held. */
+  add(kept: readonly KeptVisit[], extra: readonly PageRow[] = []): void {
+    const chunk = { kept, extra };
+    if (this.held !== undefined && this.heldVisits + kept.length <= this.cap) {
+      this.held.push(chunk);
+      this.heldVisits += kept.length;
+      return;
+    }
+    if (this.held !== undefined) {
+      const held = this.held;
+      this.held = undefined;
+      for (const h of held) this.foldAll(h);
+    }
+    this.foldAll(chunk);
+  }
+
+  private foldAll(chunk: Chunk): void {
+    for (const f of Object.keys(FACET_KEY) as Facet[]) if (f !== 'hour' || this.hourly) this.fold(this.sumsOf(f), f, chunk.kept);
+    if (this.withPages) this.foldPages(chunk);
+  }
+
+  private sumsOf(f: Facet): Map<string | number, FactTotals> {
+    let m = this.sums.get(f);
+    if (m === undefined) this.sums.set(f, (m = new Map()));
+    return m;
+  }
+
+  private fold(into: Map<string | number, FactTotals>, f: Facet, kept: readonly KeptVisit[]): void {
+    const keyOf = FACET_KEY[f];
+    const groups = new Map<string | number, Group>();
+    for (const v of kept) add(groupIn(groups, keyOf(v, this.timezone)), v);
+    mergeGroups(into, groups);
+  }
+
+  /** The sums of a facet by key; undefined for hours of a range longer than the hourly timeseries allows. */
+  facet(f: Facet): ReadonlyMap<string | number, FactTotals> | undefined {
+    if (f === 'hour' && !this.hourly) return undefined;
+    const done = this.sums.get(f);
+    if (done !== undefined || this.held === undefined) return done ?? new Map();
+    const into = this.sumsOf(f);
+    for (const h of this.held) this.fold(into, f, h.kept);
+    return into;
+  }
+
+  totals(): FactTotals {
+    return (this.facet('total')!.get('') as FactTotals | undefined) ?? { ...ZERO_TOTALS };
+  }
+
+  /** By page key; undefined when not answered here. */
+  pages(): ReadonlyMap<string, PageTally> | undefined {
+    if (!this.withPages) return undefined;
+    if (this.pageSums === undefined && this.held !== undefined) for (const h of this.held) this.foldPages(h);
+    return this.pageSums ?? undefined;
+  }
+
+  private foldPages(chunk: Chunk): void {
+    if (this.pageSums === null) return;
+    const into = (this.pageSums ??= new Map());
+    const pages = new Map<string, { visitors: Set<string>; pageviews: number; visitKey: string }>();
+    const pageIn = (key: string, visitKey: string) => {
+      let g = pages.get(key);
+      if (g === undefined) pages.set(key, (g = { visitors: new Set(), pageviews: 0, visitKey }));
+      return g;
+    };
+    for (const v of chunk.kept) {
+      if (v.pageKeys === null) continue;
+      for (const key of splitPageKeys(v.pageKeys)) {
+        const g = pageIn(key, v.visitKey);
+        g.pageviews++;
+        g.visitors.add(v.visitorId);
+      }
+    }
+    for (const r of chunk.extra) {
+      const key = valueKeyOf(r.path);
+      if (!learn(this.paths, key, r.path)) {
+        this.pageSums = null;
+        return;
+      }
+      const g = pageIn(key, '');
+      g.pageviews += r.pageviews;
+      g.visitors.add(r.person);
+    }
+    for (const [key, g] of pages) {
+      const t = into.get(key);
+      if (t === undefined) into.set(key, { visitors: g.visitors.size, pageviews: g.pageviews, visitKey: g.visitKey });
+      else {
+        t.visitors += g.visitors.size;
+        t.pageviews += g.pageviews;
+        if (t.visitKey === '') t.visitKey = g.visitKey;
+      }
+    }
+  }
 }
 
 interface Group {
@@ -256,82 +366,27 @@ function add(g: Group, v: KeptVisit): void {
   t.durationMs += v.endedAt - v.startedAt;
 }
 
-function addTotals(into: FactTotals, g: Group): void {
-  into.visitors += g.visitors.size;
-  into.visits += g.totals.visits;
-  into.pageviews += g.totals.pageviews;
-  into.events += g.totals.events;
-  into.bounces += g.totals.bounces;
-  into.durationMs += g.totals.durationMs;
-}
-
 function mergeGroups<K>(into: Map<K, FactTotals>, groups: Map<K, Group>): void {
   for (const [key, g] of groups) {
     let t = into.get(key);
     if (t === undefined) into.set(key, (t = { ...ZERO_TOTALS }));
-    addTotals(t, g);
+    t.visitors += g.visitors.size;
+    t.visits += g.totals.visits;
+    t.pageviews += g.totals.pageviews;
+    t.events += g.totals.events;
+    t.bounces += g.totals.bounces;
+    t.durationMs += g.totals.durationMs;
   }
 }
 
-/**
- * Adds one chunk of kept visits (whole days, none of which an earlier chunk held) and the page rows of its
- * visits without page keys to the answers.
- */
-export function addChunk(answers: KeptAnswers, kept: readonly KeptVisit[], timezone: string, extra: readonly PageRow[] = []): void {
-  const total = newGroup();
-  const days = new Map<number, Group>();
-  const hours = answers.byHour === undefined ? undefined : new Map<number, Group>();
-  const values = INDEXED_DIMENSIONS.map((d) => [d, new Map<string, Group>()] as const);
-  const pages = answers.pages === undefined ? undefined : new Map<string, { visitors: Set<string>; pageviews: number; visitKey: string }>();
-  const pageIn = (key: string, visitKey: string) => {
-    let g = pages!.get(key);
-    if (g === undefined) pages!.set(key, (g = { visitors: new Set(), pageviews: 0, visitKey }));
-    return g;
-  };
-  for (const v of kept) {
-    add(total, v);
-    add(groupIn(days, v.day), v);
-    if (hours !== undefined) add(groupIn(hours, bucketOf(toLocalMs(v.startedAt, timezone), 'h')), v);
-    for (const [d, groups] of values) add(groupIn(groups, v[d]), v);
-    if (pages !== undefined && v.pageKeys !== null) {
-      for (const key of splitPageKeys(v.pageKeys)) {
-        const g = pageIn(key, v.visitKey);
-        g.pageviews++;
-        g.visitors.add(v.visitorId);
-      }
-    }
-  }
-  addTotals(answers.totals, total);
-  mergeGroups(answers.byDay, days);
-  if (hours !== undefined) mergeGroups(answers.byHour!, hours);
-  for (const [d, groups] of values) mergeGroups(answers.byValue[d], groups);
-  if (pages === undefined) return;
-  for (const r of extra) {
-    const key = valueKeyOf(r.path);
-    if (!learn(answers.paths, key, r.path)) {
-      answers.pages = undefined;
-      return;
-    }
-    const g = pageIn(key, '');
-    g.pageviews += r.pageviews;
-    g.visitors.add(r.person);
-  }
-  const into = answers.pages!;
-  for (const [key, g] of pages) {
-    const t = into.get(key);
-    if (t === undefined) into.set(key, { visitors: g.visitors.size, pageviews: g.pageviews, visitKey: g.visitKey });
-    else {
-      t.visitors += g.visitors.size;
-      t.pageviews += g.pageviews;
-      if (t.visitKey === '') t.visitKey = g.visitKey;
-    }
-  }
-}
-
-/** The answers of kept visits given as chunks of whole days (tests, and the reads above chunk by chunk). */
-export function answersOf(range: LocalRange, chunks: readonly (readonly KeptVisit[])[], timezone = 'UTC'): KeptAnswers {
-  const answers = emptyAnswers(range, true);
-  for (const kept of chunks) addChunk(answers, kept, timezone);
+/** The answers of kept visits given as chunks of whole days (tests); `cap` 0 sums every chunk as it comes. */
+export function answersOf(
+  range: LocalRange,
+  chunks: readonly (readonly KeptVisit[])[],
+  o: { cap?: number; timezone?: string } = {},
+): KeptAnswers {
+  const answers = new KeptAnswers(range, o.timezone ?? 'UTC', o.cap ?? Number.POSITIVE_INFINITY, true);
+  for (const kept of chunks) answers.add(kept);
   return answers;
 }
 
@@ -358,7 +413,7 @@ function pageOf<T extends RankedRow>(
 
 /** A visit breakdown of an indexed dimension: `count` rows from `offset` (as getFactBreakdown). */
 export function visitBreakdownOfKept(answers: KeptAnswers, dimension: IndexedDimension, offset: number, count: number): RankedRow[] {
-  const rows = [...answers.byValue[dimension]].map(([value, t]) => ({ ...t, value }));
+  const rows = [...answers.facet(dimension)!].map(([value, t]) => ({ ...t, value: String(value) }));
   return pageOf(rows, 'visitors', 'pageviews', offset, count);
 }
 
@@ -377,8 +432,9 @@ export async function pageBreakdownOfKept(
   offset: number,
   count: number,
 ): Promise<RankedRow[] | undefined> {
-  if (answers.pages === undefined) return undefined;
-  const ranked = [...answers.pages].map(([key, t]) => ({ key, ...t }));
+  const pages = answers.pages();
+  if (pages === undefined) return undefined;
+  const ranked = [...pages].map(([key, t]) => ({ key, ...t }));
   ranked.sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews);
   const end = Math.min(offset + count, ranked.length);
   if (offset >= end) return [];
@@ -432,7 +488,7 @@ async function readPaths(
 
 export async function readTotals(ctx: FactContext, filters: Filters, range: LocalRange): Promise<FactTotals> {
   const answers = await getKeptAnswers(ctx, filters, range);
-  return answers === undefined ? getFactTotals(ctx, filters, range) : answers.totals;
+  return answers === undefined ? getFactTotals(ctx, filters, range) : answers.totals();
 }
 
 export async function readTimeseries(
@@ -442,6 +498,6 @@ export async function readTimeseries(
   grain: 'd' | 'h',
 ): Promise<Map<number, FactTotals>> {
   const answers = await getKeptAnswers(ctx, filters, range);
-  const byBucket = answers === undefined ? undefined : grain === 'd' ? answers.byDay : answers.byHour;
-  return byBucket ?? getFactTimeseries(ctx, filters, range, grain);
+  const byBucket = answers?.facet(grain === 'd' ? 'day' : 'hour');
+  return byBucket === undefined ? getFactTimeseries(ctx, filters, range, grain) : new Map([...byBucket].map(([k, t]) => [Number(k), t]));
 }
