@@ -132,7 +132,8 @@ function errorAnswer(e: ApiError): Answer {
 export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
   const logger = deps.logger ?? silentLogger;
   const cors = deps.cors ?? parseCorsOrigins('');
-  const read = deps.read ?? createReader(deps.db, { statementTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS });
+  const statementTimeoutMs = deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const read = deps.read ?? createReader(deps.db, { statementTimeoutMs });
   const months = createMonthRollups({ db: deps.db, read, logger, enabled: deps.monthRollups });
   const routeDeps: RouteDeps = {
     db: deps.db,
@@ -141,6 +142,7 @@ export function createQueryHandler(deps: QueryHandlerDeps): QueryHandler {
     visitors: deps.visitors ?? hllVisitorCounter,
     now: deps.now ?? Date.now,
     maxSharedVisits: deps.maxSharedVisits ?? MAX_SHARED_VISITS,
+    statementTimeoutMs,
   };
   const staticFiles = deps.webRoot === undefined ? undefined : createStaticFiles({ webRoot: deps.webRoot });
   const openApiBody = JSON.stringify(openApiDocument);

@@ -15,6 +15,8 @@ export interface RouteDeps {
   months: MonthRollups;
   /** Kept visits a filtered request reads into memory at most (filtered/kept-visits.ts); past it, SQL alone. */
   maxSharedVisits: number;
+  /** The time limit of one statement (ms); a filtered read in chunks stops past it in all (kept-visits.ts). */
+  statementTimeoutMs: number;
   /** The current instant (UTC ms); injected so tests can pin "today". */
   now(): number;
 }

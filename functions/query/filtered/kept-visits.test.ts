@@ -16,6 +16,7 @@ import {
   visitBreakdownOfKept,
   type KeptVisit,
 } from './kept-visits';
+import { StatementTimeoutError } from '../queries/reader';
 import type { Row } from './sql';
 import type { FactContext } from './where';
 
@@ -62,6 +63,7 @@ function contextOver(pagesOfVisit: Record<string, string[]>) {
     select,
     selectArrays: async () => [],
     maxSharedVisits: 100,
+    readTimeoutMs: 5000,
     siteId: 1,
     timezone: 'UTC',
     goals: [],
@@ -296,6 +298,23 @@ describe('the chunked read of kept visits', () => {
     expect(accepted[0]).toEqual([0, 1, 2]);
     expect(reads.some(([, , n]) => n > 60)).toBe(true); // a grown chunk met the dense days and was read again smaller
     expect(Math.max(...reads.map(([from, to]) => to - from))).toBeGreaterThan(1);
+  });
+
+  it('stops with a statement timeout once the chunks together have run past the limit', async () => {
+    const { ctx } = chunkedContext(
+      visitsOver(DAYS, () => 40),
+      60,
+    );
+    const slow: FactContext = {
+      ...ctx,
+      readTimeoutMs: 5,
+      selectArrays: async (sql, r) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return ctx.selectArrays(sql, r);
+      },
+    };
+    await expect(getKeptAnswers(slow, [], RANGE)).rejects.toBeInstanceOf(StatementTimeoutError);
+    expect(await getKeptAnswers(ctx, [], RANGE)).toBeDefined(); // the same read within the limit
   });
 
   it('gives up (SQL answers instead) when one day holds more kept visits than the cap', async () => {

@@ -15,6 +15,7 @@
  */
 import { FILTER_INDEX_COLUMNS } from '../../lib/db/migrations/0004-goals';
 import { singleFlight } from '../../lib/single-flight';
+import { StatementTimeoutError } from '../queries/reader';
 import type { Database } from '../../lib/db';
 import { DAY_MS, bucketOf, toLocalMs } from '../../lib/time';
 import { splitPageKeys, valueKeyOf } from '../../aggregate/model';
@@ -113,7 +114,8 @@ function chunkOf(range: LocalRange, days: readonly number[], first: number, span
  * folded into the answers before the next but one is read (the next is read while it is folded). Chunks
  * start at one day and then hold about half the cap at the density seen so far; a chunk over the cap is read
  * again at half its days, and a single day over the cap sends the request to SQL. Memory is therefore two
- * chunks plus the answers, whatever the range.
+ * chunks plus the answers, whatever the range. Time is bounded too: past `readTimeoutMs` in all (the limit
+ * of one statement) the read stops with a StatementTimeoutError (503, "ask for a shorter range").
  */
 async function read(ask: Ask): Promise<KeptAnswers | undefined> {
   const { ctx, filters, range } = ask;
@@ -130,7 +132,10 @@ async function read(ask: Ask): Promise<KeptAnswers | undefined> {
     let first = 0;
     let span = 1;
     let pending = readDays(first, span);
+    const started = performance.now();
     for (;;) {
+      // each chunk is one time-limited statement; the whole read gets the same limit
+      if (performance.now() - started > ctx.readTimeoutMs) throw new StatementTimeoutError(ctx.readTimeoutMs);
       const rows = await pending;
       if (rows === undefined) {
         if (span === 1) return undefined;

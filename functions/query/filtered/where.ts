@@ -17,7 +17,7 @@ import { DAY_MS, fromLocalMs } from '../../lib/time';
 import type { Goal } from '../../sites/goals';
 import type { FilterCondition, FilterSubject, Filters, VisitFilterDimension } from '../filters';
 import type { LocalRange } from '../period';
-import type { Reader } from '../queries/reader';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, type Reader } from '../queries/reader';
 import { arraySelectOf, boundSelectOf, type ArraySelect, type BoundSelect, type Binds } from './sql';
 
 /** Visit columns by dimension: a fixed map, so no request text ever becomes an identifier. */
@@ -46,6 +46,8 @@ export interface FactContext {
   selectArrays: ArraySelect;
   /** Kept visits answered from memory at most (kept-visits.ts); 0: every answer from SQL. */
   maxSharedVisits: number;
+  /** A read of kept visits in chunks stops with a StatementTimeoutError once it has run this long (ms). */
+  readTimeoutMs: number;
 
   siteId: number;
   timezone: string;
@@ -54,7 +56,7 @@ export interface FactContext {
 }
 
 export function createFactContext(
-  deps: { db: Database; read?: Reader; maxSharedVisits: number },
+  deps: { db: Database; read?: Reader; maxSharedVisits: number; statementTimeoutMs?: number },
   site: { id: number; timezone: string },
   goals: readonly Goal[],
 ): FactContext {
@@ -63,6 +65,7 @@ export function createFactContext(
     select: boundSelectOf(deps.db, deps.read),
     selectArrays: arraySelectOf(deps.db, deps.read),
     maxSharedVisits: deps.maxSharedVisits,
+    readTimeoutMs: deps.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     siteId: site.id,
     timezone: site.timezone,
     goals,
