@@ -222,6 +222,23 @@ interface Chunk {
   kept: readonly KeptVisit[];
   /** the pageviews of its visits without page keys (foldChunk) */
   extra: readonly PageRow[];
+  /** its visits by visitor (made once, for every sum) */
+  people?: readonly (readonly KeptVisit[])[];
+}
+
+/**
+ * A chunk's visits grouped by visitor. Each sum then counts a visitor once per group it has a visit in (a
+ * visitor has one to a few visits a day), with no set of visitor ids per group.
+ */
+function peopleOf(chunk: Chunk): readonly (readonly KeptVisit[])[] {
+  if (chunk.people !== undefined) return chunk.people;
+  const by = new Map<string, KeptVisit[]>();
+  for (const v of chunk.kept) {
+    const list = by.get(v.visitorId);
+    if (list === undefined) by.set(v.visitorId, [v]);
+    else list.push(v);
+  }
+  return (chunk.people = [...by.values()]);
 }
 
 /**
@@ -256,7 +273,7 @@ export class KeptAnswers {
 
   /** Adds one chunk of whole days none of which an earlier chunk held. */
   add(kept: readonly KeptVisit[], extra: readonly PageRow[] = []): void {
-    const chunk = { kept, extra };
+    const chunk: Chunk = { kept, extra };
     if (this.held !== undefined && this.heldVisits + kept.length <= this.cap) {
       this.held.push(chunk);
       this.heldVisits += kept.length;
@@ -271,7 +288,7 @@ export class KeptAnswers {
   }
 
   private foldAll(chunk: Chunk): void {
-    for (const f of Object.keys(FACET_KEY) as Facet[]) if (f !== 'hour' || this.hourly) this.fold(this.sumsOf(f), f, chunk.kept);
+    for (const f of Object.keys(FACET_KEY) as Facet[]) if (f !== 'hour' || this.hourly) this.fold(this.sumsOf(f), f, chunk);
     if (this.withPages) this.foldPages(chunk);
   }
 
@@ -281,11 +298,27 @@ export class KeptAnswers {
     return m;
   }
 
-  private fold(into: Map<string | number, FactTotals>, f: Facet, kept: readonly KeptVisit[]): void {
+  private fold(into: Map<string | number, FactTotals>, f: Facet, chunk: Chunk): void {
     const keyOf = FACET_KEY[f];
-    const groups = new Map<string | number, Group>();
-    for (const v of kept) add(groupIn(groups, keyOf(v, this.timezone)), v);
-    mergeGroups(into, groups);
+    const totalsAt = (key: string | number) => {
+      let t = into.get(key);
+      if (t === undefined) into.set(key, (t = { ...ZERO_TOTALS }));
+      return t;
+    };
+    for (const visits of peopleOf(chunk)) {
+      const first = keyOf(visits[0]!, this.timezone);
+      let seen: (string | number)[] | undefined;
+      for (const v of visits) {
+        const key = v === visits[0] ? first : keyOf(v, this.timezone);
+        const t = totalsAt(key);
+        if (v === visits[0]) t.visitors++;
+        else if (key !== first && !(seen ??= []).includes(key)) {
+          seen.push(key);
+          t.visitors++;
+        }
+        addVisit(t, v);
+      }
+    }
   }
 
   /** The sums of a facet by key; undefined for hours of a range longer than the hourly timeseries allows. */
@@ -294,7 +327,7 @@ export class KeptAnswers {
     const done = this.sums.get(f);
     if (done !== undefined || this.held === undefined) return done ?? new Map();
     const into = this.sumsOf(f);
-    for (const h of this.held) this.fold(into, f, h.kept);
+    for (const h of this.held) this.fold(into, f, h);
     return into;
   }
 
@@ -312,76 +345,56 @@ export class KeptAnswers {
   private foldPages(chunk: Chunk): void {
     if (this.pageSums === null) return;
     const into = (this.pageSums ??= new Map());
-    const pages = new Map<string, { visitors: Set<string>; pageviews: number; visitKey: string }>();
-    const pageIn = (key: string, visitKey: string) => {
-      let g = pages.get(key);
-      if (g === undefined) pages.set(key, (g = { visitors: new Set(), pageviews: 0, visitKey }));
-      return g;
+    const pageAt = (key: string, visitKey: string) => {
+      let t = into.get(key);
+      if (t === undefined) into.set(key, (t = { visitors: 0, pageviews: 0, visitKey }));
+      else if (t.visitKey === '') t.visitKey = visitKey;
+      return t;
     };
-    for (const v of chunk.kept) {
-      if (v.pageKeys === null) continue;
-      for (const key of splitPageKeys(v.pageKeys)) {
-        const g = pageIn(key, v.visitKey);
-        g.pageviews++;
-        g.visitors.add(v.visitorId);
-      }
-    }
+    // the pages of each visitor: their keyed visits' and (visits without keys) the rows read from events
+    const extra = new Map<string, { key: string; pageviews: number }[]>();
     for (const r of chunk.extra) {
       const key = valueKeyOf(r.path);
       if (!learn(this.paths, key, r.path)) {
         this.pageSums = null;
         return;
       }
-      const g = pageIn(key, '');
-      g.pageviews += r.pageviews;
-      g.visitors.add(r.person);
+      const list = extra.get(r.person);
+      if (list === undefined) extra.set(r.person, [{ key, pageviews: r.pageviews }]);
+      else list.push({ key, pageviews: r.pageviews });
     }
-    for (const [key, g] of pages) {
-      const t = into.get(key);
-      if (t === undefined) into.set(key, { visitors: g.visitors.size, pageviews: g.pageviews, visitKey: g.visitKey });
-      else {
-        t.visitors += g.visitors.size;
-        t.pageviews += g.pageviews;
-        if (t.visitKey === '') t.visitKey = g.visitKey;
+    const counted = new Set<string>();
+    const count = (key: string, visitKey: string, pageviews: number) => {
+      const t = pageAt(key, visitKey);
+      t.pageviews += pageviews;
+      if (!counted.has(key)) {
+        counted.add(key);
+        t.visitors++;
       }
+    };
+    for (const visits of peopleOf(chunk)) {
+      counted.clear();
+      for (const v of visits) if (v.pageKeys !== null) for (const key of splitPageKeys(v.pageKeys)) count(key, v.visitKey, 1);
+      const rows = extra.get(visits[0]!.visitorId);
+      if (rows !== undefined) {
+        for (const r of rows) count(r.key, '', r.pageviews);
+        extra.delete(visits[0]!.visitorId);
+      }
+    }
+    // rows of people no kept visit of this chunk names (cannot happen: the rows come from its kept visits)
+    for (const rows of extra.values()) {
+      counted.clear();
+      for (const r of rows) count(r.key, '', r.pageviews);
     }
   }
 }
 
-interface Group {
-  visitors: Set<string>;
-  totals: FactTotals;
-}
-
-const newGroup = (): Group => ({ visitors: new Set(), totals: { ...ZERO_TOTALS } });
-
-function groupIn<K>(groups: Map<K, Group>, key: K): Group {
-  let g = groups.get(key);
-  if (g === undefined) groups.set(key, (g = newGroup()));
-  return g;
-}
-
-function add(g: Group, v: KeptVisit): void {
-  g.visitors.add(v.visitorId);
-  const t = g.totals;
+function addVisit(t: FactTotals, v: KeptVisit): void {
   t.visits++;
   t.pageviews += v.pageviews;
   t.events += v.events;
   if (v.pageviews === 1) t.bounces++;
   t.durationMs += v.endedAt - v.startedAt;
-}
-
-function mergeGroups<K>(into: Map<K, FactTotals>, groups: Map<K, Group>): void {
-  for (const [key, g] of groups) {
-    let t = into.get(key);
-    if (t === undefined) into.set(key, (t = { ...ZERO_TOTALS }));
-    t.visitors += g.visitors.size;
-    t.visits += g.totals.visits;
-    t.pageviews += g.totals.pageviews;
-    t.events += g.totals.events;
-    t.bounces += g.totals.bounces;
-    t.durationMs += g.totals.durationMs;
-  }
 }
 
 /** The answers of kept visits given as chunks of whole days (tests); `cap` 0 sums every chunk as it comes. */
