@@ -17,6 +17,7 @@ import {
   type KeptVisit,
 } from './kept-visits';
 import { StatementTimeoutError } from '../queries/reader';
+import { ZERO_TOTALS } from './fact-totals';
 import type { Row } from './sql';
 import type { FactContext } from './where';
 
@@ -236,6 +237,12 @@ describe('kept visits folded in chunks of whole days', () => {
     expect(a.pages()!.get(valueKeyOf('/a'))).toEqual({ visitors: 1, pageviews: 3, visitKey: 'v1' });
     expect(a.pages()!.get(valueKeyOf('/b'))).toEqual({ visitors: 1, pageviews: 1, visitKey: '' });
     expect(a.paths.get(valueKeyOf('/b'))).toBe('/b');
+  });
+
+  it('answers an empty range itself: no pages, zero totals', () => {
+    const a = answersOf(ONE_DAY, [[]]);
+    expect(a.pages()).toEqual(new Map());
+    expect(a.totals()).toEqual(ZERO_TOTALS);
   });
 
   it('has no hourly answers for ranges longer than the hourly timeseries allows', () => {

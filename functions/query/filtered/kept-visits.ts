@@ -338,7 +338,10 @@ export class KeptAnswers {
   /** By page key; undefined when not answered here. */
   pages(): ReadonlyMap<string, PageTally> | undefined {
     if (!this.withPages) return undefined;
-    if (this.pageSums === undefined && this.held !== undefined) for (const h of this.held) this.foldPages(h);
+    if (this.pageSums === undefined) {
+      for (const h of this.held ?? []) this.foldPages(h);
+      this.pageSums ??= new Map(); // no chunk had a visit: no pages (not a question for SQL)
+    }
     return this.pageSums ?? undefined;
   }
 
