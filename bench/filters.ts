@@ -201,7 +201,9 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
       process.stderr.write(`${n} days: facts p50 ${facts.p50} p95 ${facts.p95} ms; naive p50 ${naive.p50} p95 ${naive.p95} ms\n`);
       figures.push(cost(`filters: filtered dashboard ${n}d, ${label}, p95 (baseline: naive table)`, facts.p95, naive.p95));
       figures.push(cost(`filters: filtered dashboard ${n}d, ${label}, p50 (baseline: naive table)`, facts.p50, naive.p50));
-      figures.push(figure(`filters: filtered dashboard ${n}d, ${label}, heap peak over the loads' start`, (peak - base) / 2 ** 20, 'MB', null));
+      figures.push(
+        figure(`filters: filtered dashboard ${n}d, ${label}, heap peak over the loads' start`, (peak - base) / 2 ** 20, 'MB', null),
+      );
     }
   } finally {
     await db.close();
