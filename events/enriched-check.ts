@@ -6,8 +6,8 @@
  * contract: `enriched-check.test.ts` compares the two on valid events and on thousands of mutated ones.
  */
 import { LIMITS } from './limits';
-import { checkProps, DATETIME, isIntIn, isPlainObject } from './raw-check';
-import { CHANNELS, CURRENCY_CODE, DECIMAL_AMOUNT, DEVICES, HOSTNAME, TRAFFIC_KINDS, type EnrichedTraffic } from './schemas';
+import { checkProps, checkRevenue, DATETIME, isIntIn, isPlainObject } from './raw-check';
+import { CHANNELS, DEVICES, HOSTNAME, TRAFFIC_KINDS, type EnrichedTraffic } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -16,44 +16,42 @@ const COUNTRY = /^[A-Z]{2}$/;
 
 const isString = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 const oneOf = (values: readonly string[]) => (v: unknown) => typeof v === 'string' && values.includes(v);
-const isRevenue = (v: unknown) =>
-  isPlainObject(v) &&
-  Object.keys(v).length === 2 &&
-  typeof v.amount === 'string' &&
-  DECIMAL_AMOUNT.test(v.amount) &&
-  typeof v.currency === 'string' &&
-  CURRENCY_CODE.test(v.currency);
+/** A field's value as zod builds it, when `ok` holds; undefined otherwise (null is a value). */
+const as =
+  (ok: (v: unknown) => boolean) =>
+  (v: unknown): unknown =>
+    ok(v) ? v : undefined;
 
-/** Each field's test, in the schema's order (zod builds its output in that order; so does this). */
-const FIELDS: readonly (readonly [keyof EnrichedTraffic, (v: unknown) => boolean])[] = [
-  ['site', (v) => isString(v, 253) && HOSTNAME.test(v)],
-  ['kind', oneOf(TRAFFIC_KINDS)],
-  ['name', (v) => isString(v, LIMITS.maxNameLength)],
-  ['props', () => true], // checked (and copied) below
-  ['revenue', (v) => v === null || isRevenue(v)],
-  ['interactive', (v) => typeof v === 'boolean'],
-  ['timestamp', (v) => typeof v === 'string' && DATETIME.test(v)],
-  ['visitorId', (v) => typeof v === 'string' && VISITOR_ID.test(v)],
-  ['prevVisitorId', (v) => typeof v === 'string' && VISITOR_ID.test(v)],
-  ['hostname', (v) => isString(v, 253)],
-  ['path', (v) => isString(v, LIMITS.maxUrlLength)],
-  ['referrer', (v) => isString(v, LIMITS.maxUrlLength)],
-  ['source', (v) => isString(v, 128)],
-  ['channel', oneOf(CHANNELS)],
-  ['utmSource', (v) => isString(v, 256)],
-  ['utmMedium', (v) => isString(v, 256)],
-  ['utmCampaign', (v) => isString(v, 256)],
-  ['utmContent', (v) => isString(v, 256)],
-  ['utmTerm', (v) => isString(v, 256)],
-  ['country', (v) => typeof v === 'string' && COUNTRY.test(v)],
-  ['browser', (v) => isString(v, 64)],
-  ['os', (v) => isString(v, 64)],
-  ['device', oneOf(DEVICES)],
-  ['bot', (v) => typeof v === 'boolean'],
-  ['screenWidth', (v) => v === null || isIntIn(v, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)],
-  ['language', (v) => isString(v, 35)],
-  ['engagementMs', (v) => isIntIn(v, 0, Number.MAX_SAFE_INTEGER)],
-  ['scrollDepth', (v) => v === null || isIntIn(v, 0, 100)],
+/** Each field's output (a copy for objects), or undefined: in the schema's order, which zod builds its output in. */
+const FIELDS: readonly (readonly [keyof EnrichedTraffic, (v: unknown) => unknown])[] = [
+  ['site', as((v) => isString(v, 253) && HOSTNAME.test(v))],
+  ['kind', as(oneOf(TRAFFIC_KINDS))],
+  ['name', as((v) => isString(v, LIMITS.maxNameLength))],
+  ['props', checkProps],
+  ['revenue', (v) => (v === null ? null : checkRevenue(v))],
+  ['interactive', as((v) => typeof v === 'boolean')],
+  ['timestamp', as((v) => typeof v === 'string' && DATETIME.test(v))],
+  ['visitorId', as((v) => typeof v === 'string' && VISITOR_ID.test(v))],
+  ['prevVisitorId', as((v) => typeof v === 'string' && VISITOR_ID.test(v))],
+  ['hostname', as((v) => isString(v, 253))],
+  ['path', as((v) => isString(v, LIMITS.maxUrlLength))],
+  ['referrer', as((v) => isString(v, LIMITS.maxUrlLength))],
+  ['source', as((v) => isString(v, 128))],
+  ['channel', as(oneOf(CHANNELS))],
+  ['utmSource', as((v) => isString(v, 256))],
+  ['utmMedium', as((v) => isString(v, 256))],
+  ['utmCampaign', as((v) => isString(v, 256))],
+  ['utmContent', as((v) => isString(v, 256))],
+  ['utmTerm', as((v) => isString(v, 256))],
+  ['country', as((v) => typeof v === 'string' && COUNTRY.test(v))],
+  ['browser', as((v) => isString(v, 64))],
+  ['os', as((v) => isString(v, 64))],
+  ['device', as(oneOf(DEVICES))],
+  ['bot', as((v) => typeof v === 'boolean')],
+  ['screenWidth', as((v) => v === null || isIntIn(v, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))],
+  ['language', as((v) => isString(v, 35))],
+  ['engagementMs', as((v) => isIntIn(v, 0, Number.MAX_SAFE_INTEGER))],
+  ['scrollDepth', as((v) => v === null || isIntIn(v, 0, 100))],
 ];
 const KNOWN = new Set<string>(FIELDS.map(([k]) => k));
 
@@ -70,17 +68,11 @@ export function checkEnrichedTraffic(candidate: unknown): EnrichedTraffic | unde
   }
   if (n !== FIELDS.length) return undefined; // every field is required
   const out: Json = {};
-  for (const [key, ok] of FIELDS) {
-    const v = candidate[key];
-    if (!Object.hasOwn(candidate, key) || !ok(v)) return undefined;
-    if (key === 'props') {
-      const props = checkProps(v);
-      if (props === undefined) return undefined;
-      out.props = props;
-    } else if (key === 'revenue' && v !== null) {
-      const r = v as Json;
-      out.revenue = { amount: r.amount, currency: r.currency };
-    } else out[key] = v;
+  for (const [key, check] of FIELDS) {
+    if (!Object.hasOwn(candidate, key)) return undefined;
+    const value = check(candidate[key]);
+    if (value === undefined) return undefined;
+    out[key] = value;
   }
   return out as EnrichedTraffic;
 }

@@ -74,6 +74,18 @@ export function checkProps(v: unknown): Json | undefined {
   return Object.getOwnPropertySymbols(v).length === 0 ? out : undefined;
 }
 
+/** A revenue as `revenueSchema` takes it (a copy), or undefined. */
+export function checkRevenue(v: unknown): { amount: string; currency: string } | undefined {
+  return isPlainObject(v) &&
+    Object.keys(v).length === 2 &&
+    typeof v.amount === 'string' &&
+    DECIMAL_AMOUNT.test(v.amount) &&
+    typeof v.currency === 'string' &&
+    CURRENCY_CODE.test(v.currency)
+    ? { amount: v.amount, currency: v.currency }
+    : undefined;
+}
+
 function checkField(key: string, v: unknown): unknown {
   switch (key) {
     case 'site':
@@ -104,14 +116,7 @@ function checkField(key: string, v: unknown): unknown {
     case 'props':
       return checkProps(v);
     case 'revenue':
-      return isPlainObject(v) &&
-        Object.keys(v).length === 2 &&
-        typeof v.amount === 'string' &&
-        DECIMAL_AMOUNT.test(v.amount) &&
-        typeof v.currency === 'string' &&
-        CURRENCY_CODE.test(v.currency)
-        ? { amount: v.amount, currency: v.currency }
-        : undefined;
+      return checkRevenue(v);
     case 'scrollDepth':
       return isIntIn(v, 0, 100) ? v : undefined;
     default:
