@@ -16,6 +16,7 @@
 import { FILTER_INDEX_COLUMNS } from '../../lib/db/migrations/0004-goals';
 import { singleFlight } from '../../lib/single-flight';
 import { StatementTimeoutError } from '../queries/reader';
+import { MAX_SPAN } from '../routes/timeseries';
 import type { Database } from '../../lib/db';
 import { DAY_MS, bucketOf, toLocalMs } from '../../lib/time';
 import { splitPageKeys, valueKeyOf } from '../../aggregate/model';
@@ -95,7 +96,7 @@ async function readChunk({ ctx, filters, range }: Ask): Promise<KeptVisit[] | un
 /** The local day starts of a range: [day of from, to). */
 function dayStartsOf(range: LocalRange): number[] {
   const days: number[] = [];
-  for (let d = range.from - (((range.from % DAY_MS) + DAY_MS) % DAY_MS); d < range.to; d += DAY_MS) days.push(d);
+  for (let d = bucketOf(range.from, 'd'); d < range.to; d += DAY_MS) days.push(d);
   return days;
 }
 
@@ -125,9 +126,10 @@ async function read(ask: Ask): Promise<KeptAnswers | undefined> {
     const answers = new KeptAnswers(range, ctx.timezone, ctx.maxSharedVisits, !filters.some((c) => c.subject.kind === 'page'));
     const days = dayStartsOf(range);
     const readDays = (first: number, span: number) => {
-      const p = readChunk({ ctx, filters, range: chunkOf(range, days, first, span) });
-      p.catch(() => undefined); // awaited below; this only keeps a failure while folding from going unhandled
-      return p;
+      const chunk = chunkOf(range, days, first, span);
+      const rows = readChunk({ ctx, filters, range: chunk });
+      rows.catch(() => undefined); // awaited below; this only keeps a failure while folding from going unhandled
+      return { chunk, rows };
     };
     let first = 0;
     let span = 1;
@@ -136,14 +138,14 @@ async function read(ask: Ask): Promise<KeptAnswers | undefined> {
     for (;;) {
       // each chunk is one time-limited statement; the whole read gets the same limit
       if (performance.now() - started > ctx.readTimeoutMs) throw new StatementTimeoutError(ctx.readTimeoutMs);
-      const rows = await pending;
+      const { chunk } = pending;
+      const rows = await pending.rows;
       if (rows === undefined) {
         if (span === 1) return undefined;
         span = Math.ceil(span / 2);
         pending = readDays(first, span);
         continue;
       }
-      const chunk = chunkOf(range, days, first, span);
       first += span;
       span = Math.min(days.length - first, Math.max(1, Math.floor(ctx.maxSharedVisits / 2 / Math.max(1, rows.length / span))));
       const more = first < days.length;
@@ -205,9 +207,6 @@ export interface PageRow {
   pageviews: number;
 }
 
-/** Ranges the hourly timeseries allows (≤ 31 days): only they get hourly sums. */
-const HOURLY_MAX_DAYS = 31;
-
 /** The sums the kept visits answer, each grouped by what a visit gives: its day, hour, or dimension value. */
 export type Facet = 'total' | 'day' | 'hour' | IndexedDimension;
 
@@ -268,7 +267,8 @@ export class KeptAnswers {
     /** false: the page breakdown is not answered here (a `page` condition chooses its rows in SQL) */
     readonly withPages: boolean,
   ) {
-    this.hourly = range.to - range.from <= HOURLY_MAX_DAYS * DAY_MS;
+    // only ranges the hourly timeseries is offered for get hourly sums
+    this.hourly = range.to - range.from <= MAX_SPAN.hour;
   }
 
   /** Adds one chunk of whole days none of which an earlier chunk held. */

@@ -14,7 +14,8 @@ import { DAY_MS, GRAIN_MS, HOUR_MS, type Grain } from '../../lib/time';
 
 const GRAIN: Record<Interval, Grain> = { minute: 'm', hour: 'h', day: 'd' };
 /** Longest ranges per interval: minute rollups only cover the recent window; hourly charts stay readable. */
-const MAX_SPAN: Record<Interval, number> = { minute: 2 * HOUR_MS, hour: 31 * DAY_MS, day: Infinity };
+/** The longest range each interval is offered for (the filtered read makes hourly sums only up to `hour`'s). */
+export const MAX_SPAN: Readonly<Record<Interval, number>> = { minute: 2 * HOUR_MS, hour: 31 * DAY_MS, day: Infinity };
 
 /** The interval to use, or a 400 naming `interval` when it cannot fit the period. */
 export function chooseInterval(requested: Interval | undefined, period: ResolvedPeriod, isToday: boolean): Interval {
