@@ -146,8 +146,6 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     faultPoint('aggregate.statement');
     await prepared(s.sql, s.replacements);
   };
-  /** Rows of a write in few distinct counts (each count is one prepared statement per connection). */
-  const writeChunks = <T>(items: readonly T[], size = CHUNK): T[][] => boundedChunks(items, size);
 
   /**
    * Rows whose `columns` hold one of a site's ids: one statement per CHUNK ids over all sites,
@@ -263,7 +261,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     async insertEvents(events, visitKeyOf) {
       // in PK order, the same lock order in every writer; a plain INSERT: a concurrent writer's copy is a duplicate-key retry
       const sorted = [...events].sort((a, b) => a.siteId - b.siteId || a.day - b.day || (a.key < b.key ? -1 : 1));
-      for (const part of writeChunks(sorted)) {
+      for (const part of boundedChunks(sorted, CHUNK)) {
         const s = dialect.insert(
           'events',
           EVENT_INSERT_COLUMNS,
@@ -296,14 +294,14 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     async insertProps(events) {
       const rows: unknown[][] = [];
       for (const e of events) for (const [k, v] of Object.entries(e.data.props)) rows.push([e.siteId, e.day, e.key, k, v]);
-      for (const part of writeChunks(rows)) {
+      for (const part of boundedChunks(rows, CHUNK)) {
         const s = dialect.insert('event_props', ['site_id', 'day', 'event_key', 'prop_key', 'prop_value'], part);
         await write(s);
       }
     },
 
     async insertVisits(visits) {
-      for (const part of writeChunks(visits)) {
+      for (const part of boundedChunks(visits, CHUNK)) {
         const s = dialect.insert(
           'visits',
           VISIT_COLUMNS.map(([c]) => c),
@@ -314,7 +312,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     },
 
     async replaceVisits(visits) {
-      for (const part of writeChunks(visits)) {
+      for (const part of boundedChunks(visits, CHUNK)) {
         const s = dialect.upsertReplace(
           'visits',
           ['site_id', 'visit_key'],
@@ -349,7 +347,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
       const keyed = deltas.map((d) => ({ d, valueKey: valueKeyOf(d.value) }));
       const k = (x: (typeof keyed)[number]) => `${x.d.siteId}|${x.d.grain}|${x.d.dimension}|${x.d.bucket}|${x.valueKey}`;
       const sorted = keyed.map((x) => ({ x, s: k(x) })).sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
-      for (const part of writeChunks(sorted)) {
+      for (const part of boundedChunks(sorted, CHUNK)) {
         const s = dialect.upsertAdd(
           'rollups',
           ['site_id', 'grain', 'dimension', 'bucket', 'value_key'],
@@ -374,7 +372,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
       const sorted = [...adds].sort(
         (a, b) => a.siteId - b.siteId || (a.grain < b.grain ? -1 : a.grain > b.grain ? 1 : 0) || a.bucket - b.bucket,
       );
-      for (const part of writeChunks(sorted, 200)) {
+      for (const part of boundedChunks(sorted, 200)) {
         const where = part.map(() => "(site_id = ? AND grain = ? AND dimension = '' AND bucket = ? AND value_key = ?)").join(' OR ');
         const empty = valueKeyOf('');
         const rows = await select<{ site_id: number | string; grain: string; bucket: number | string; sketch: Buffer }>(

@@ -4,7 +4,7 @@
  * never escaped into SQL text, and the server parses the statement once per connection, not once per
  * flush). Sequelize's `replacements` format every value into the text client-side (its escaper, then
  * mysql2's placeholder scan of the result); for 15 INSERTs of 1,000 events that cost 114 ms of CPU where
- * `execute` costs 77 ms (.proto measurement, BENCHMARKS.md "Aggregate with bound parameters").
+ * `execute` costs 77 ms (a micro-run, BENCHMARKS.md "Filters past 100,000 kept visits; aggregate with bound parameters").
  *
  * mysql2 keeps a connection's prepared statements (LRU, 16,000), and the server counts them against
  * `max_prepared_stmt_count` (16,382 for all connections), so callers must use few distinct statement
