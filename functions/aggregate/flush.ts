@@ -1,5 +1,5 @@
 /**
- * One flush, inside one transaction: dedupe, load the touched people's visits (locked), derive the
+ * One flush, inside one transaction: dedupe (unless the caller skips the read, see FlushOptions), load the touched people's visits (locked), derive the
  * visits, load the touched visitor-days' events (locked), write the facts while computing the deltas,
  * write the rollups. The pure steps live in visits.ts and deltas.ts; the SQL in statements.ts.
  */
@@ -20,6 +20,12 @@ export interface FlushOptions {
   legacyDedupe: boolean;
   /** Minute rows before this bucket are past retention and not written (the writer: now − 48 h). */
   minuteFloor?: number;
+  /**
+   * Skip the read of which events are stored already (default false): the events INSERT then fails on a
+   * stored one with a duplicate key, and the caller must roll back and flush again without skipping
+   * (the writer does; writer.ts "optimistic dedupe").
+   */
+  skipStoredCheck?: boolean;
 }
 
 /** Lets I/O callbacks run (a finished statement sends the next) in the middle of a long computation. */
@@ -39,7 +45,7 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
   const byKey = new Map<string, FactEvent>();
   for (const e of batch) byKey.set(e.key, e);
   const unique = [...byKey.values()];
-  const stored = await sql.findStoredEvents(unique);
+  const stored = opts.skipStoredCheck === true ? new Set<string>() : await sql.findStoredEvents(unique);
   if (opts.legacyDedupe)
     for (const k of await sql.findLegacyProcessed(unique.filter((e) => !stored.has(e.key)).map((e) => e.key))) stored.add(k);
   const fresh = unique.filter((e) => !stored.has(e.key));

@@ -4,11 +4,17 @@
  * connection (bounded backoff); after that every `add` in it rejects with a TransientError, so the caller
  * does not commit offsets (or answers 503) and the events come back. Pruning (prune.ts) runs between
  * flushes, never inside one.
+ *
+ * Optimistic dedupe: a flush does not first read which of its events are stored already. The events
+ * table's primary key is the dedupe record, so a stored one fails the INSERT with a duplicate key; the
+ * flush is then rolled back and run again at once with the read, and the flushes of the next minute read
+ * first too (redeliveries come in runs: a rebalance or a retried request replays everything uncommitted).
+ * Same outcome as reading first every time, without a point read per event when nothing is redelivered.
  */
 import { Transaction } from 'sequelize';
 import type { CloudEvent, EnrichedTraffic } from '../../events';
 import type { Database } from '../lib/db';
-import { isRetryableDbError } from '../lib/db/retry';
+import { isDuplicateKeyError, isRetryableDbError } from '../lib/db/retry';
 import { TransientError, errorMessage } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { SiteInfo } from '../sites/types';
@@ -59,6 +65,8 @@ export interface WriterStats {
   duplicates: number;
   retries: number;
   failedFlushes: number;
+  /** Flushes that skipped the stored-events read, met a stored event and ran again with it. */
+  dedupeReruns: number;
 }
 
 export interface Writer {
@@ -74,6 +82,9 @@ export interface Writer {
 }
 
 export const DEFAULT_FLUSH_QUIET_MS = 2;
+
+/** After a flush met an event stored already, the flushes of this long read the stored events first. */
+export const CHECK_STORED_AFTER_DUPLICATE_MS = 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -97,7 +108,9 @@ export function createWriter(opts: WriterOptions): Writer {
   const retryDelayMs = opts.retryDelayMs ?? 100;
   const now = opts.now ?? Date.now;
   const factRetentionDays = opts.factRetentionDays ?? DEFAULT_FACT_RETENTION_DAYS;
-  const stats: WriterStats = { flushes: 0, written: 0, duplicates: 0, retries: 0, failedFlushes: 0 };
+  const stats: WriterStats = { flushes: 0, written: 0, duplicates: 0, retries: 0, failedFlushes: 0, dedupeReruns: 0 };
+  /** Until then flushes read which events are stored before writing (see the header). */
+  let checkStoredUntil = -Infinity;
   let closed = false;
   /** The legacy v1 dedupe table still has rows (checked once, and again after each prune; nothing writes it). */
   let legacyDedupe: boolean | undefined;
@@ -117,13 +130,18 @@ export function createWriter(opts: WriterOptions): Writer {
   /** One flush with bounded retries; throws TransientError when it gives up. */
   async function write(items: ResolvedEvent[]): Promise<void> {
     const events = items.map(toFactEvent);
+    let skipStoredCheck = now() >= checkStoredUntil;
     for (let attempt = 1; ; attempt++) {
       const started = now();
       try {
         const r: FlushResult = await transaction(async (t) => {
           const sql = createStatements(sequelize, dialect, t);
           legacyDedupe ??= await sql.hasLegacyProcessed();
-          const flushed = await flushEvents(sql, events, { legacyDedupe, minuteFloor: started - RETENTION.minuteBucketsMs });
+          const flushed = await flushEvents(sql, events, {
+            legacyDedupe,
+            minuteFloor: started - RETENTION.minuteBucketsMs,
+            skipStoredCheck,
+          });
           // Crash tests kill here: every statement ran, COMMIT not sent (nothing of the flush may remain).
           faultPoint('aggregate.before-commit');
           return flushed;
@@ -133,9 +151,19 @@ export function createWriter(opts: WriterOptions): Writer {
         stats.flushes++;
         stats.written += r.written;
         stats.duplicates += r.duplicates;
+        if (r.duplicates > 0) checkStoredUntil = now() + CHECK_STORED_AFTER_DUPLICATE_MS;
         log.debug({ size: events.length, ...r, attempt, durationMs: now() - started }, 'flushed');
         return;
       } catch (e) {
+        if (skipStoredCheck && isDuplicateKeyError(e)) {
+          // a stored (redelivered) event, or a concurrent writer's copy: again at once, reading them first
+          skipStoredCheck = false;
+          checkStoredUntil = now() + CHECK_STORED_AFTER_DUPLICATE_MS;
+          stats.dedupeReruns++;
+          attempt--;
+          log.debug({ size: events.length, err: errorMessage(e) }, 'flush met stored events, again with the stored-events read');
+          continue;
+        }
         const retryable = isRetryableDbError(e);
         if (!retryable || attempt >= attempts) {
           stats.failedFlushes++;

@@ -45,3 +45,17 @@ export function isRetryableDbError(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A write met a key that is already stored (MySQL/MariaDB 1062, SQLite's UNIQUE / PRIMARY KEY constraint):
+ * a redelivered event, or a concurrent writer's copy. Retrying the transaction after reading what is stored heals it.
+ */
+export function isDuplicateKeyError(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 4; depth++) {
+    if (field(cur, 'name') === 'SequelizeUniqueConstraintError' || field(cur, 'code') === 'ER_DUP_ENTRY') return true;
+    const message = field(cur, 'message');
+    if (typeof message === 'string' && /UNIQUE constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(message)) return true;
+    cur = field(cur, 'parent') ?? field(cur, 'original') ?? field(cur, 'cause');
+  }
+  return false;
+}
