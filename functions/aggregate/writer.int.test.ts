@@ -254,7 +254,47 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
         '0003-storage-v2',
         '0004-goals',
         '0005-visit-page-keys',
+        '0006-ascii-keys',
       ]);
+      const charsets = async () =>
+        Object.fromEntries(
+          (
+            await db.sequelize.query<{ t: string; c: string; cs: string }>(
+              `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, CHARACTER_SET_NAME AS cs FROM information_schema.COLUMNS
+                WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('event_key', 'visit_key', 'visitor_id', 'prev_visitor_id', 'page')`,
+              { type: QueryTypes.SELECT },
+            )
+          ).map((r) => [`${r.t}.${r.c}`, r.cs]),
+        );
+      expect(await charsets()).toMatchObject({
+        'events.event_key': 'ascii',
+        'events.visit_key': 'ascii',
+        'events.visitor_id': 'ascii',
+        'event_props.event_key': 'ascii',
+        'visits.visit_key': 'ascii',
+        'visits.visitor_id': 'ascii',
+        'visits.prev_visitor_id': 'ascii',
+        'events.page': 'utf8mb4',
+      });
+      const visitIndexes = async () =>
+        new Set(((await db.sequelize.getQueryInterface().showIndex('visits')) as { name: string }[]).map((i) => i.name));
+      expect(await visitIndexes()).not.toContain('visits_site_id_day');
+
+      // 0006 on stored facts: the rows stay, found by their keys
+      await migrator.down({ to: '0006-ascii-keys' });
+      expect(await charsets()).toMatchObject({ 'events.event_key': 'utf8mb4', 'visits.visit_key': 'utf8mb4' });
+      expect(await visitIndexes()).toContain('visits_site_id_day');
+      await db.sequelize.query(
+        `INSERT INTO events (site_id, day, event_key, ts, visit_key, visitor_id, kind, page) VALUES (1, 20000, 'e0123456789abcdef0123456789abcd', 1, 'v0123456789abcdef0123456789abcd', 'p0123456789abcde', 'pageview', '/ü')`,
+      );
+      await migrator.up();
+      const [row] = await db.sequelize.query<{ page: string }>(
+        "SELECT page FROM events WHERE site_id = 1 AND day = 20000 AND event_key = 'e0123456789abcdef0123456789abcd' AND visitor_id = 'p0123456789abcde'",
+        { type: QueryTypes.SELECT },
+      );
+      expect(row?.page).toBe('/ü');
+      await db.sequelize.query('DELETE FROM events');
+
       await migrator.down({ to: 0 });
       expect(await tables()).toEqual(['SequelizeMeta']);
       expect(await migrator.executed()).toEqual([]);

@@ -14,6 +14,7 @@ import * as m0002 from './migrations/0002-session-entry-exit-ids';
 import * as m0003 from './migrations/0003-storage-v2';
 import * as m0004 from './migrations/0004-goals';
 import * as m0005 from './migrations/0005-visit-page-keys';
+import * as m0006 from './migrations/0006-ascii-keys';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
   { name: '0003-storage-v2', migration: m0003 },
   { name: '0004-goals', migration: m0004 },
   { name: '0005-visit-page-keys', migration: m0005 },
+  { name: '0006-ascii-keys', migration: m0006 },
 ];
 
 export function createMigrator(sequelize: Sequelize) {
