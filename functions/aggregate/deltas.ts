@@ -51,8 +51,40 @@ export const zeroCounters = (): Counters => {
   return c;
 };
 
-export const rollupMapKey = (siteId: number, grain: string, dimension: string, bucket: number, value: string): string =>
-  `${siteId}|${grain}|${dimension}|${bucket}|${value}`;
+/**
+ * Rows by (site, grain, dimension, bucket, value), one Map per level. Each level's key is a number or a
+ * string V8 has hashed before (the literal grains and dimensions, the event's own path or value), so
+ * finding a row builds no key string: a joined `site|grain|dimension|bucket|value` key per addition,
+ * ~30 of them per event, was the flush's costliest line (.proto jsflush, ARCHITECTURE.md "Visitor deltas").
+ */
+export class RowTree<R extends RollupKey> {
+  private readonly sites = new Map<number, Map<string, Map<string, Map<number, Map<string, R>>>>>();
+  /** Every row, in the order first seen. */
+  readonly list: R[] = [];
+
+  constructor(private readonly make: (siteId: number, grain: Grain, dimension: string, bucket: number, value: string) => R) {}
+
+  get(siteId: number, grain: Grain, dimension: string, bucket: number, value: string): R | undefined {
+    return this.sites.get(siteId)?.get(grain)?.get(dimension)?.get(bucket)?.get(value);
+  }
+
+  at(siteId: number, grain: Grain, dimension: string, bucket: number, value: string): R {
+    let grains = this.sites.get(siteId);
+    if (grains === undefined) this.sites.set(siteId, (grains = new Map()));
+    let dimensions = grains.get(grain);
+    if (dimensions === undefined) grains.set(grain, (dimensions = new Map()));
+    let buckets = dimensions.get(dimension);
+    if (buckets === undefined) dimensions.set(dimension, (buckets = new Map()));
+    let values = buckets.get(bucket);
+    if (values === undefined) buckets.set(bucket, (values = new Map()));
+    let r = values.get(value);
+    if (r === undefined) {
+      values.set(value, (r = this.make(siteId, grain, dimension, bucket, value)));
+      this.list.push(r);
+    }
+    return r;
+  }
+}
 
 /**
  * Collapses many additions into one row per key. Minute rows before `minuteFloor` are not written at all:
@@ -60,23 +92,26 @@ export const rollupMapKey = (siteId: number, grain: string, dimension: string, b
  * a row per minute of its days).
  */
 export function createRollupAccumulator(minuteFloor = -Infinity) {
-  const rows = new Map<string, RollupDelta>();
-  const row = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): Counters => {
-    const k = rollupMapKey(siteId, grain, dimension, bucket, value);
-    let r = rows.get(k);
-    if (r === undefined) rows.set(k, (r = { siteId, grain, dimension, bucket, value, counters: zeroCounters() }));
-    return r.counters;
-  };
+  const rows = new RowTree<RollupDelta>((siteId, grain, dimension, bucket, value) => ({
+    siteId,
+    grain,
+    dimension,
+    bucket,
+    value,
+    counters: zeroCounters(),
+  }));
+  const row = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): Counters =>
+    rows.at(siteId, grain, dimension, bucket, value).counters;
   return {
     row,
     add(siteId: number, grain: Grain, dimension: string, bucket: number, value: string, c: Partial<Counters>, sign = 1): void {
       if (grain === 'm' && bucket < minuteFloor) return;
       const target = row(siteId, grain, dimension, bucket, value);
       // only the counters given (1–5 of them): this runs ~30 times per event
-      for (const n of Object.keys(c) as (keyof Counters)[]) target[n] += sign * (c[n] ?? 0);
+      for (const n in c) target[n as keyof Counters] += sign * (c[n as keyof Counters] ?? 0);
     },
     /** non-zero rows only */
-    rows: (): RollupDelta[] => [...rows.values()].filter((r) => ROLLUP_COUNTERS.some((n) => r.counters[n] !== 0)),
+    rows: (): RollupDelta[] => rows.list.filter((r) => ROLLUP_COUNTERS.some((n) => r.counters[n] !== 0)),
   };
 }
 export type RollupAccumulator = ReturnType<typeof createRollupAccumulator>;
@@ -120,51 +155,67 @@ export interface VisitorState {
   events: readonly StoredEvent[];
 }
 
+type VisitorRow = RollupKey & VisitorCounters;
+const visitorRow = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): VisitorRow => ({
+  siteId,
+  grain,
+  dimension,
+  bucket,
+  value,
+  visitors: 0,
+  engaged_visitors: 0,
+  scroll_depth_sum: 0,
+});
+
 /** The rows a visitor counts in, with what they count there. */
-export function visitorRows(siteId: number, timezone: string, s: VisitorState): Map<string, RollupKey & VisitorCounters> {
-  const out = new Map<string, RollupKey & VisitorCounters>();
-  const at = (grain: Grain, dimension: string, bucket: number, value: string) => {
-    const k = rollupMapKey(siteId, grain, dimension, bucket, value);
-    let r = out.get(k);
-    if (r === undefined)
-      out.set(k, (r = { siteId, grain, dimension, bucket, value, visitors: 0, engaged_visitors: 0, scroll_depth_sum: 0 }));
-    return r;
-  };
+export function visitorRows(siteId: number, timezone: string, s: VisitorState): RowTree<VisitorRow> {
+  const out = new RowTree(visitorRow);
   for (const e of s.events) {
     if (e.bot) continue;
     const local = toLocalMs(e.ts, timezone);
     if (e.kind === 'engagement') {
       for (const g of GRAINS.page) {
-        const r = at(g, 'page', bucketOf(local, g), e.page);
+        const r = out.at(siteId, g, 'page', bucketOf(local, g), e.page);
         r.engaged_visitors = 1;
         r.scroll_depth_sum = Math.max(r.scroll_depth_sum, e.scrollDepth ?? 0);
       }
       continue;
     }
-    for (const g of GRAINS.total) at(g, '', bucketOf(local, g), '').visitors = 1;
-    if (e.kind === 'pageview') for (const g of GRAINS.page) at(g, 'page', bucketOf(local, g), e.page).visitors = 1;
-    else for (const g of GRAINS.other) at(g, 'event', bucketOf(local, g), e.name).visitors = 1;
+    for (const g of GRAINS.total) out.at(siteId, g, '', bucketOf(local, g), '').visitors = 1;
+    if (e.kind === 'pageview') for (const g of GRAINS.page) out.at(siteId, g, 'page', bucketOf(local, g), e.page).visitors = 1;
+    else for (const g of GRAINS.other) out.at(siteId, g, 'event', bucketOf(local, g), e.name).visitors = 1;
   }
   for (const v of s.visits) {
     const local = toLocalMs(v.startedAt, timezone);
     for (const g of GRAINS.other) {
       const bucket = bucketOf(local, g);
-      for (const dim of SESSION_DIMENSIONS) at(g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v)).visitors = 1;
+      for (const dim of SESSION_DIMENSIONS) out.at(siteId, g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v)).visitors = 1;
     }
   }
   return out;
 }
 
+const VISITOR_COUNTERS = ['visitors', 'engaged_visitors', 'scroll_depth_sum'] as const;
+
 /** after − before of one visitor-day's rows. */
 export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone: string, before: VisitorState, after: VisitorState): void {
-  const b = visitorRows(siteId, timezone, before);
   const a = visitorRows(siteId, timezone, after);
-  const names = ['visitors', 'engaged_visitors', 'scroll_depth_sum'] as const;
-  for (const [k, r] of a) {
-    const old = b.get(k);
+  if (before.events.length === 0 && before.visits.length === 0) {
+    // a new visitor-day: every row counts them (visitorRows leaves no all-zero row)
+    for (const r of a.list)
+      acc.add(siteId, r.grain, r.dimension, r.bucket, r.value, {
+        visitors: r.visitors,
+        engaged_visitors: r.engaged_visitors,
+        scroll_depth_sum: r.scroll_depth_sum,
+      });
+    return;
+  }
+  const b = visitorRows(siteId, timezone, before);
+  for (const r of a.list) {
+    const old = b.get(siteId, r.grain, r.dimension, r.bucket, r.value);
     const diff: Partial<Counters> = {};
     let any = false;
-    for (const n of names) {
+    for (const n of VISITOR_COUNTERS) {
       const d = r[n] - (old?.[n] ?? 0);
       if (d !== 0) {
         diff[n] = d;
@@ -173,8 +224,8 @@ export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone
     }
     if (any) acc.add(siteId, r.grain, r.dimension, r.bucket, r.value, diff);
   }
-  for (const [k, r] of b) {
-    if (a.has(k)) continue;
+  for (const r of b.list) {
+    if (a.get(siteId, r.grain, r.dimension, r.bucket, r.value) !== undefined) continue;
     acc.add(
       siteId,
       r.grain,
