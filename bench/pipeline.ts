@@ -16,6 +16,8 @@
  *      the first publish to the last event stored: the sustained rate of the whole pipeline, where the
  *      three stages share the machine's cores as they would share a node.
  * Consumer rates run from the moment the group is joined (kafkajs' join takes seconds and is not throughput).
+ * The staged aggregate also reports CPU µs per event of this process, MariaDB and the broker (bench/cpu.ts):
+ * ratio = the share of the wall time per event each one was busy.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing, type RawTraffic } from '../events';
@@ -24,12 +26,16 @@ import { DEMO_SITES } from '../functions/generate/sites';
 import { createKafkaPublisher, type Compression } from '../functions/lib/kafka';
 import { silentLogger } from '../functions/lib/logger';
 import { createTestTopics } from '../test/services';
+import { startCpuMeter } from './cpu';
 import { main, rate, figure, until, type Figure } from './figure';
 import { benchEnv, createScratch, seededWorkload, startAggregate, startEnrich, type BenchEnv, type StageOptions } from './harness';
 
 const timeoutFor = (n: number) => 120_000 + n * 2; // 2 ms per event: far beyond any sane rate, so only a hang trips it
 
-async function baseline(env: BenchEnv, events: readonly CloudEvent<RawTraffic>[]): Promise<{ produce: number; consume: number }> {
+async function baseline(
+  env: BenchEnv,
+  events: readonly CloudEvent<RawTraffic>[],
+): Promise<{ produce: number; consume: number; consumeCpu: Figure[] }> {
   const messages: KafkaOutgoing[] = events.map((e) => toKafkaMessage(e));
   const t = await createTestTopics(env.brokers, `wtm.bench.base.${Date.now().toString(36)}`, 4);
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: env.brokers, logLevel: logLevel.NOTHING });
@@ -48,7 +54,11 @@ async function baseline(env: BenchEnv, events: readonly CloudEvent<RawTraffic>[]
 
     const consumer = kafka.consumer({ groupId: `bench-baseline-${t.prefix}` });
     let joinedAt = 0;
-    consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));
+    let cpu = startCpuMeter();
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joinedAt = performance.now();
+      cpu = startCpuMeter();
+    });
     let seen = 0;
     await consumer.connect();
     await consumer.subscribe({ topic: t.topics.raw, fromBeginning: true });
@@ -59,8 +69,9 @@ async function baseline(env: BenchEnv, events: readonly CloudEvent<RawTraffic>[]
     });
     await until('baseline consumer sees every record', () => seen >= messages.length, timeoutFor(messages.length));
     const consumeS = (performance.now() - joinedAt) / 1000;
+    const consumeCpu = cpu.figures('baseline.kafkajs_consume_noop', messages.length);
     await consumer.disconnect();
-    return { produce: messages.length / produceS, consume: messages.length / consumeS };
+    return { produce: messages.length / produceS, consume: messages.length / consumeS, consumeCpu };
   } finally {
     await t.drop();
   }
@@ -96,12 +107,13 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const n = events.length;
   const label = o.label === undefined ? 'pipeline' : `pipeline.${o.label}`;
-  const base = o.baseline ?? (await baseline(env, events));
+  const base: { produce: number; consume: number; consumeCpu?: Figure[] } = o.baseline ?? (await baseline(env, events));
   const figures: Figure[] = [];
   if (o.baseline === undefined) {
     figures.push(
       rate(`${label}.baseline.kafkajs_produce`, base.produce, null),
       rate(`${label}.baseline.kafkajs_consume_noop`, base.consume, null),
+      ...(base.consumeCpu ?? []).map((f) => ({ ...f, name: `${label}.${f.name}` })),
     );
   }
   if (o.staged !== false) {
@@ -118,10 +130,12 @@ export async function runPipeline(
       if (o.skipAggregate === true) return { figures, endToEnd: 0 };
       const agg = await startAggregate(env, s, o);
       t = performance.now();
+      const cpu = startCpuMeter();
       await until('aggregate stores every event', () => agg.handled() >= n, timeoutFor(n));
       figures.push(
         rate(`${label}.staged.aggregate`, n / ((performance.now() - t) / 1000), base.consume),
         figure(`${label}.staged.aggregate.events_per_flush`, agg.eventsPerFlush(), 'events', null),
+        ...cpu.figures(`${label}.staged.aggregate`, n),
       );
       await agg.stop();
     } finally {

@@ -1,0 +1,74 @@
+/**
+ * CPU time per event of the processes a stage runs on: this Node process (every thread: GC helpers
+ * included) and, when they run on this machine, the database server (`mariadbd`/`mysqld`) and the Kafka
+ * broker (the `java` process), read from /proc (Linux; elsewhere only Node's own). Against the wall
+ * time per event it says which of them a stage waits for: a process whose CPU per event is close to
+ * the wall time per event is the bottleneck (BENCHMARKS.md "Where the staged aggregate's time goes").
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { figure, type Figure } from './figure';
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+function pidOf(...names: string[]): string | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return undefined;
+  }
+  for (const name of names)
+    for (const pid of entries) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) return pid;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  return undefined;
+}
+
+/** utime + stime of a process, ms. */
+function processCpuMs(pid: string): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+const nodeCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+export interface CpuMeter {
+  /** Figures `<name>.cpu.<process>` in µs of CPU per event, baseline = wall µs per event since start. */
+  figures(name: string, events: number): Figure[];
+}
+
+export function startCpuMeter(): CpuMeter {
+  const servers = { mariadbd: pidOf('mariadbd', 'mysqld'), kafka: pidOf('java') };
+  const startedAt = performance.now();
+  const start = {
+    node: nodeCpuMs(),
+    mariadbd: servers.mariadbd === undefined ? undefined : processCpuMs(servers.mariadbd),
+    kafka: servers.kafka === undefined ? undefined : processCpuMs(servers.kafka),
+  };
+  return {
+    figures(name, events) {
+      const wallUs = ((performance.now() - startedAt) * 1000) / events;
+      const perEvent = (ms: number) => (ms * 1000) / events;
+      const out = [figure(`${name}.cpu.node`, perEvent(nodeCpuMs() - start.node), 'µs/event', wallUs)];
+      for (const k of ['mariadbd', 'kafka'] as const) {
+        const pid = servers[k];
+        const before = start[k];
+        const now = pid === undefined ? undefined : processCpuMs(pid);
+        if (before !== undefined && now !== undefined) out.push(figure(`${name}.cpu.${k}`, perEvent(now - before), 'µs/event', wallUs));
+      }
+      return out;
+    },
+  };
+}
