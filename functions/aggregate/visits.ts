@@ -52,6 +52,35 @@ export function visitOfEvent(e: FactEvent): Visit {
   };
 }
 
+/**
+ * `mergeVisits(visitOfEvent(e), v)` done to `v` in place, for a visit this derivation built itself (no one
+ * else holds it) whose first event comes before `e` (true of every such visit: it holds an event of the
+ * batch sorted before `e`): its first event, and so its ids, key and dimensions, stay; counts, last event,
+ * entry, exit and page keys take `e` in. Saves two 30-field objects and two digests per event.
+ */
+function extendVisit(v: Visit, e: FactEvent): void {
+  const d = e.data;
+  const pv = d.kind === 'pageview';
+  if (pv) v.pageviews++;
+  else v.events++;
+  if (before(v.endedAt, v.lastEventKey, e.time, e.key)) {
+    v.endedAt = e.time;
+    v.lastEventKey = e.key;
+  }
+  if (!pv) return;
+  if (v.entryAt === null || before(e.time, e.key, v.entryAt, v.entryEventKey)) {
+    v.entryPage = d.path;
+    v.entryAt = e.time;
+    v.entryEventKey = e.key;
+  }
+  if (v.exitAt === null || before(v.exitAt, v.exitEventKey, e.time, e.key)) {
+    v.exitPage = d.path;
+    v.exitAt = e.time;
+    v.exitEventKey = e.key;
+  }
+  v.pageKeys = joinPageKeys(valueKeyOf(d.path), v.pageKeys);
+}
+
 /** One visit of the events of both: commutative and associative. */
 export function mergeVisits(a: Visit, b: Visit): Visit {
   const first = before(a.startedAt, a.firstEventKey, b.startedAt, b.firstEventKey) ? a : b;
@@ -155,6 +184,8 @@ export function deriveVisits(stored: readonly Visit[], events: readonly FactEven
     indexOf(v.siteId).add(v);
   }
   const live = new Set<Visit>(stored);
+  /** visits made here (not stored ones, which are the `before` of a change): extended in place */
+  const built = new Set<Visit>();
   const eventOf = new Map<string, Visit>();
   const engagements: FactEvent[] = [];
   // time order makes most events extend the visit just before them (one candidate); the result does not depend on it
@@ -165,8 +196,15 @@ export function deriveVisits(stored: readonly Visit[], events: readonly FactEven
       continue;
     }
     const index = indexOf(e.siteId);
-    let visit = visitOfEvent(e);
     const merged = index.candidates(e.data.visitorId, e.data.prevVisitorId).filter((c) => inWindow(c, e.time));
+    const only = merged.length === 1 ? merged[0]! : undefined;
+    if (only !== undefined && built.has(only) && before(only.startedAt, only.firstEventKey, e.time, e.key)) {
+      // the common case: the event extends the one visit this batch already built for the person
+      extendVisit(only, e);
+      eventOf.set(e.key, only);
+      continue;
+    }
+    let visit = visitOfEvent(e);
     for (const c of merged) {
       visit = mergeVisits(visit, c);
       index.remove(c);
@@ -175,6 +213,7 @@ export function deriveVisits(stored: readonly Visit[], events: readonly FactEven
     for (const c of merged) into.set(c, visit);
     index.add(visit);
     live.add(visit);
+    built.add(visit);
     eventOf.set(e.key, visit);
   }
 
