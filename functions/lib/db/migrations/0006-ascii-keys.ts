@@ -8,8 +8,8 @@
  * events, medians of 6): 46 → 37 µs of MariaDB CPU per event with ASCII keys, 32 with the index gone too.
  *
  * One ALTER per table. A character-set change rebuilds the table (ALGORITHM = COPY: writes wait while it
- * runs; a few seconds per million rows here). SQLite compares text bytewise already: nothing to do there
- * but drop the index.
+ * runs): 80 s for 3.1 M events and 1.25 M visits here (30 days at 100 k pageviews a day), so about 25 s per
+ * million events. SQLite compares text bytewise already: nothing to do there but drop the index.
  */
 import type { QueryInterface } from 'sequelize';
 
