@@ -55,7 +55,7 @@ export const zeroCounters = (): Counters => {
  * Rows by (site, grain, dimension, bucket, value), one Map per level. Each level's key is a number or a
  * string V8 has hashed before (the literal grains and dimensions, the event's own path or value), so
  * finding a row builds no key string: a joined `site|grain|dimension|bucket|value` key per addition,
- * ~30 of them per event, was the flush's costliest line (.proto jsflush, ARCHITECTURE.md "Visitor deltas").
+ * ~30 of them per event, was the flush's costliest function (ARCHITECTURE.md "Visitor deltas").
  */
 export class RowTree<R extends RollupKey> {
   private readonly sites = new Map<number, Map<string, Map<string, Map<number, Map<string, R>>>>>();

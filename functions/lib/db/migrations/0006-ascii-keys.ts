@@ -4,8 +4,9 @@
  * tables' utf8mb4 with a case-insensitive collation: up to 4 bytes a character in every index entry and a
  * collation-aware comparison at every step of every B-tree descent), and `visits (site_id, day)` goes: the
  * filter index of 0004 starts with the same two columns and serves every read it served (day ranges,
- * the prune). Measured on the aggregate stage without Kafka (`.proto`-style A/B in one process, 40,000
- * events, medians of 6): 46 → 37 µs of MariaDB CPU per event with ASCII keys, 32 with the index gone too.
+ * the prune). Measured on the aggregate stage without Kafka (A/B in one process, 40,000 events, medians
+ * of 6; BENCHMARKS.md "ASCII keys, optimistic dedupe, …"): 46 → 37 µs of MariaDB CPU per event with ASCII
+ * keys, 32 with the index gone too.
  *
  * One ALTER per table. A character-set change rebuilds the table (ALGORITHM = COPY: writes wait while it
  * runs): 80 s for 3.1 M events and 1.25 M visits here (30 days at 100 k pageviews a day), so about 25 s per
@@ -58,7 +59,8 @@ export async function down(qi: QueryInterface): Promise<void> {
     await qi.addIndex('visits', ['site_id', 'day'], { name: DAY_INDEX });
     return;
   }
-  for (const [table, clauses] of alterations('CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci')) {
+  // the character set's default collation, as the tables had it (MariaDB utf8mb4_general_ci, MySQL 8 utf8mb4_0900_ai_ci)
+  for (const [table, clauses] of alterations('CHARACTER SET utf8mb4')) {
     const add = table === 'visits' ? [`ADD INDEX ${DAY_INDEX} (\`site_id\`, \`day\`)`] : [];
     await qi.sequelize.query(`ALTER TABLE \`${table}\` ${[...clauses, ...add].join(', ')}`);
   }
