@@ -200,16 +200,6 @@ const VISITOR_COUNTERS = ['visitors', 'engaged_visitors', 'scroll_depth_sum'] as
 /** after − before of one visitor-day's rows. */
 export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone: string, before: VisitorState, after: VisitorState): void {
   const a = visitorRows(siteId, timezone, after);
-  if (before.events.length === 0 && before.visits.length === 0) {
-    // a new visitor-day: every row counts them (visitorRows leaves no all-zero row)
-    for (const r of a.list)
-      acc.add(siteId, r.grain, r.dimension, r.bucket, r.value, {
-        visitors: r.visitors,
-        engaged_visitors: r.engaged_visitors,
-        scroll_depth_sum: r.scroll_depth_sum,
-      });
-    return;
-  }
   const b = visitorRows(siteId, timezone, before);
   for (const r of a.list) {
     const old = b.get(siteId, r.grain, r.dimension, r.bucket, r.value);

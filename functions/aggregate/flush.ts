@@ -1,7 +1,8 @@
 /**
  * One flush, inside one transaction: dedupe (unless the caller skips the read, see FlushOptions), load
  * the touched people's visits (locked), derive the visits, load the touched visitor-days' events (locked),
- * write the facts while computing the deltas, write the rollups. The pure steps live in visits.ts and deltas.ts; the SQL in statements.ts.
+ * write the facts while computing the deltas, write the rollups. The pure steps live in visits.ts and
+ * deltas.ts; the SQL in statements.ts.
  */
 import { computeDeltas, sketchAdds, type RollupDelta, type TouchedVisitor, type VisitorState } from './deltas';
 import { toStoredEvent, type FactEvent, type StoredEvent, type Visit } from './model';

@@ -33,17 +33,24 @@ function field(e: unknown, name: string): unknown {
   return e !== null && typeof e === 'object' && name in e ? (e as Record<string, unknown>)[name] : undefined;
 }
 
-export function isRetryableDbError(e: unknown): boolean {
+/** Whether `test` holds for the error or one of the errors it wraps (Sequelize's `parent`/`original`, `cause`). */
+function anyCause(e: unknown, test: (cur: unknown) => boolean): boolean {
   for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 4; depth++) {
+    if (test(cur)) return true;
+    cur = field(cur, 'parent') ?? field(cur, 'original') ?? field(cur, 'cause');
+  }
+  return false;
+}
+
+export function isRetryableDbError(e: unknown): boolean {
+  return anyCause(e, (cur) => {
     const name = field(cur, 'name');
     const code = field(cur, 'code');
     if (typeof name === 'string' && RETRYABLE_NAMES.has(name)) return true;
     if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
     const message = field(cur, 'message');
-    if (typeof message === 'string' && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(message)) return true;
-    cur = field(cur, 'parent') ?? field(cur, 'original') ?? field(cur, 'cause');
-  }
-  return false;
+    return typeof message === 'string' && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/.test(message);
+  });
 }
 
 /**
@@ -51,11 +58,9 @@ export function isRetryableDbError(e: unknown): boolean {
  * a redelivered event, or a concurrent writer's copy. Retrying the transaction after reading what is stored heals it.
  */
 export function isDuplicateKeyError(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && depth < 4; depth++) {
+  return anyCause(e, (cur) => {
     if (field(cur, 'name') === 'SequelizeUniqueConstraintError' || field(cur, 'code') === 'ER_DUP_ENTRY') return true;
     const message = field(cur, 'message');
-    if (typeof message === 'string' && /UNIQUE constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(message)) return true;
-    cur = field(cur, 'parent') ?? field(cur, 'original') ?? field(cur, 'cause');
-  }
-  return false;
+    return typeof message === 'string' && /UNIQUE constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(message);
+  });
 }
