@@ -52,7 +52,8 @@ export function checkAttributes(attrs: Record<string, string | undefined>, prefi
   if (attrs.time !== undefined && !(RFC3339.test(attrs.time) && !Number.isNaN(Date.parse(attrs.time)))) {
     problems.push({ path: prefix + 'time', message: 'must be an RFC 3339 timestamp' });
   }
-  for (const [name, value] of Object.entries(attrs)) {
+  for (const name of Object.keys(attrs)) {
+    const value = attrs[name]; // keys, not entries: no pair array per attribute (this runs per event)
     if (value === undefined) continue;
     if (!ATTRIBUTE_NAME.test(name)) problems.push({ path: prefix + clip(name, 40), message: 'attribute names must be 1-20 of a-z 0-9' });
     const max = name === 'source' ? LIMITS.maxSourceLength : LIMITS.maxIdLength;

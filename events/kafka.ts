@@ -59,9 +59,9 @@ export function fromKafkaMessage(record: KafkaRecord): DecodedEnvelope {
     return fromStructuredJson(value.toString('utf8'), keyText(record.key));
   }
   const attrs: Record<string, string | undefined> = {};
-  for (const [name, raw] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
     if (!name.toLowerCase().startsWith('ce_')) continue;
-    const text = headerText(raw);
+    const text = headerText(headers[name]);
     if (text !== undefined) attrs[name.slice(3).toLowerCase()] = text;
   }
   if (contentType !== undefined) attrs.datacontenttype = contentType;
