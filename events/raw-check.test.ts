@@ -1,6 +1,6 @@
 import { checkRawTraffic } from './raw-check';
 import { rawTrafficSchema } from './schemas';
-import { describeAgreement } from './check-agreement';
+import { describeAgreement, expectAgrees } from './check-agreement';
 
 const BASES: Record<string, unknown>[] = [
   {
@@ -60,9 +60,15 @@ describe('checkRawTraffic', () => {
     minFast: 100,
   });
 
-  it('leaves to zod what it cannot tell (IPv6, keys set to undefined, non-plain objects)', () => {
+  it('takes IPv6 addresses as zod does (its pattern, then the URL host parse)', () => {
     const base = BASES[0]!;
-    expect(checkRawTraffic({ ...base, ip: '2001:db8::1' })).toBeUndefined();
+    for (const ip of ['2001:db8::1', '::1', 'fe80::1:2:3:4'])
+      expect(expectAgrees({ check: checkRawTraffic, schema: rawTrafficSchema }, { ...base, ip })).toBe('fast');
+    for (const ip of ['2001:db8::1::2', '::ffff:1.2.3.4', '::@1\\', '::1\n']) expect(checkRawTraffic({ ...base, ip })).toBeUndefined();
+  });
+
+  it('leaves to zod what it cannot tell (keys set to undefined, non-plain objects)', () => {
+    const base = BASES[0]!;
     expect(checkRawTraffic({ ...base, referrer: undefined })).toBeUndefined();
     expect(checkRawTraffic(Object.assign(Object.create({ inherited: 1 }) as object, base))).toBeUndefined();
     expect(checkRawTraffic([base])).toBeUndefined();
