@@ -155,41 +155,77 @@ export interface VisitorState {
   events: readonly StoredEvent[];
 }
 
-type VisitorRow = RollupKey & VisitorCounters;
-const visitorRow = (siteId: number, grain: Grain, dimension: string, bucket: number, value: string): VisitorRow => ({
-  siteId,
-  grain,
-  dimension,
-  bucket,
-  value,
-  visitors: 0,
-  engaged_visitors: 0,
-  scroll_depth_sum: 0,
-});
+type VisitorRow = RollupKey & VisitorCounters & { key: number };
+
+/** Row kinds (grain × dimension) and values, numbered for VisitorRowSet's keys. */
+const DIMENSION_IDS = new Map<string, number>(['', 'page', 'event', ...SESSION_DIMENSIONS].map((d, i) => [d, i]));
+const GRAIN_IDS: Readonly<Record<Grain, number>> = { m: 0, h: 1, d: 2 };
+const KIND_BITS = 64; // > 3 grains × 15 dimensions
+const VALUE_IDS = 2 ** 21;
+const MINUTES = 2 ** 26; // buckets within ±127 years of 1970; enrich takes timestamps within 400 days of now
+
+/**
+ * The rows one visitor-day counts in, each found by one number: the bucket's minute, the grain and
+ * dimension, and the value's index in the visitor's own list of values (shared by the before and after
+ * sets, so equal rows get equal numbers). A visitor counts in a few dozen rows; a RowTree per set built
+ * ~35 Maps for them, the flush's largest allocation after the statements' parameters.
+ */
+class VisitorRowSet {
+  private readonly rows = new Map<number, VisitorRow>();
+  readonly list: VisitorRow[] = [];
+
+  constructor(
+    private readonly siteId: number,
+    private readonly values: Map<string, number>,
+  ) {}
+
+  private keyOf(grain: Grain, dimension: string, bucket: number, value: string): number {
+    let v = this.values.get(value);
+    if (v === undefined) this.values.set(value, (v = this.values.size));
+    const minute = bucket / 60_000; // every grain's buckets are whole minutes
+    if (v >= VALUE_IDS || !(Math.abs(minute) < MINUTES)) throw new RangeError(`visitor row out of range: ${bucket}, value #${v}`);
+    return minute * (VALUE_IDS * KIND_BITS) + v * KIND_BITS + DIMENSION_IDS.get(dimension)! * 3 + GRAIN_IDS[grain];
+  }
+
+  at(grain: Grain, dimension: string, bucket: number, value: string): VisitorRow {
+    const key = this.keyOf(grain, dimension, bucket, value);
+    let r = this.rows.get(key);
+    if (r === undefined) {
+      r = { siteId: this.siteId, grain, dimension, bucket, value, key, visitors: 0, engaged_visitors: 0, scroll_depth_sum: 0 };
+      this.rows.set(key, r);
+      this.list.push(r);
+    }
+    return r;
+  }
+
+  get(key: number): VisitorRow | undefined {
+    return this.rows.get(key);
+  }
+}
 
 /** The rows a visitor counts in, with what they count there. */
-export function visitorRows(siteId: number, timezone: string, s: VisitorState): RowTree<VisitorRow> {
-  const out = new RowTree(visitorRow);
+function visitorRows(siteId: number, timezone: string, s: VisitorState, values: Map<string, number>): VisitorRowSet {
+  const out = new VisitorRowSet(siteId, values);
   for (const e of s.events) {
     if (e.bot) continue;
     const local = toLocalMs(e.ts, timezone);
     if (e.kind === 'engagement') {
       for (const g of GRAINS.page) {
-        const r = out.at(siteId, g, 'page', bucketOf(local, g), e.page);
+        const r = out.at(g, 'page', bucketOf(local, g), e.page);
         r.engaged_visitors = 1;
         r.scroll_depth_sum = Math.max(r.scroll_depth_sum, e.scrollDepth ?? 0);
       }
       continue;
     }
-    for (const g of GRAINS.total) out.at(siteId, g, '', bucketOf(local, g), '').visitors = 1;
-    if (e.kind === 'pageview') for (const g of GRAINS.page) out.at(siteId, g, 'page', bucketOf(local, g), e.page).visitors = 1;
-    else for (const g of GRAINS.other) out.at(siteId, g, 'event', bucketOf(local, g), e.name).visitors = 1;
+    for (const g of GRAINS.total) out.at(g, '', bucketOf(local, g), '').visitors = 1;
+    if (e.kind === 'pageview') for (const g of GRAINS.page) out.at(g, 'page', bucketOf(local, g), e.page).visitors = 1;
+    else for (const g of GRAINS.other) out.at(g, 'event', bucketOf(local, g), e.name).visitors = 1;
   }
   for (const v of s.visits) {
     const local = toLocalMs(v.startedAt, timezone);
     for (const g of GRAINS.other) {
       const bucket = bucketOf(local, g);
-      for (const dim of SESSION_DIMENSIONS) out.at(siteId, g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v)).visitors = 1;
+      for (const dim of SESSION_DIMENSIONS) out.at(g, dim, bucket, VISIT_DIMENSION_VALUE[dim](v)).visitors = 1;
     }
   }
   return out;
@@ -199,10 +235,11 @@ const VISITOR_COUNTERS = ['visitors', 'engaged_visitors', 'scroll_depth_sum'] as
 
 /** after − before of one visitor-day's rows. */
 export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone: string, before: VisitorState, after: VisitorState): void {
-  const a = visitorRows(siteId, timezone, after);
-  const b = visitorRows(siteId, timezone, before);
+  const values = new Map<string, number>();
+  const a = visitorRows(siteId, timezone, after, values);
+  const b = visitorRows(siteId, timezone, before, values);
   for (const r of a.list) {
-    const old = b.get(siteId, r.grain, r.dimension, r.bucket, r.value);
+    const old = b.get(r.key);
     const diff: Partial<Counters> = {};
     let any = false;
     for (const n of VISITOR_COUNTERS) {
@@ -215,7 +252,7 @@ export function addVisitorDelta(acc: RollupAccumulator, siteId: number, timezone
     if (any) acc.add(siteId, r.grain, r.dimension, r.bucket, r.value, diff);
   }
   for (const r of b.list) {
-    if (a.get(siteId, r.grain, r.dimension, r.bucket, r.value) !== undefined) continue;
+    if (a.get(r.key) !== undefined) continue;
     acc.add(
       siteId,
       r.grain,

@@ -25,10 +25,10 @@ export function preparedRunOf(t: Transaction, kind: 'mysql' | 'sqlite'): Prepare
   if (connection === undefined || typeof connection.execute !== 'function') return undefined;
   return (sql, values) =>
     new Promise<void>((resolve, reject) =>
-      // mysql2 refuses undefined parameters; Sequelize's replacements wrote them as NULL
+      // mysql2 refuses undefined parameters; Sequelize's replacements wrote them as NULL (copied only then)
       connection.execute(
         sql,
-        values.map((v) => (v === undefined ? null : v)),
+        values.includes(undefined) ? values.map((v) => (v === undefined ? null : v)) : (values as unknown[]),
         (err) => (err ? reject(err) : resolve()),
       ),
     );
