@@ -155,23 +155,24 @@ export interface VisitorState {
   events: readonly StoredEvent[];
 }
 
-type VisitorRow = RollupKey & VisitorCounters & { key: number };
+type VisitorRow = RollupKey & VisitorCounters & { key: number | string };
 
 /** Row kinds (grain × dimension) and values, numbered for VisitorRowSet's keys. */
 const DIMENSION_IDS = new Map<string, number>(['', 'page', 'event', ...SESSION_DIMENSIONS].map((d, i) => [d, i]));
 const GRAIN_IDS: Readonly<Record<Grain, number>> = { m: 0, h: 1, d: 2 };
 const KIND_BITS = 64; // > 3 grains × 15 dimensions
 const VALUE_IDS = 2 ** 21;
-const MINUTES = 2 ** 26; // buckets within ±127 years of 1970; enrich takes timestamps within 400 days of now
+const MINUTES = 2 ** 26; // ±127 years of 1970: minute × VALUE_IDS × KIND_BITS stays below 2^53
 
 /**
  * The rows one visitor-day counts in, each found by one number: the bucket's minute, the grain and
  * dimension, and the value's index in the visitor's own list of values (shared by the before and after
  * sets, so equal rows get equal numbers). A visitor counts in a few dozen rows; a RowTree per set built
- * ~35 Maps for them, the flush's largest allocation after the statements' parameters.
+ * ~35 Maps for them, the flush's largest allocation after the statements' parameters. A row the number
+ * cannot hold exactly (a bucket past ±127 years of 1970, a visitor with 2 M values) gets a string key.
  */
 class VisitorRowSet {
-  private readonly rows = new Map<number, VisitorRow>();
+  private readonly rows = new Map<number | string, VisitorRow>();
   readonly list: VisitorRow[] = [];
 
   constructor(
@@ -179,12 +180,13 @@ class VisitorRowSet {
     private readonly values: Map<string, number>,
   ) {}
 
-  private keyOf(grain: Grain, dimension: string, bucket: number, value: string): number {
+  private keyOf(grain: Grain, dimension: string, bucket: number, value: string): number | string {
     let v = this.values.get(value);
     if (v === undefined) this.values.set(value, (v = this.values.size));
     const minute = bucket / 60_000; // every grain's buckets are whole minutes
-    if (v >= VALUE_IDS || !(Math.abs(minute) < MINUTES)) throw new RangeError(`visitor row out of range: ${bucket}, value #${v}`);
-    return minute * (VALUE_IDS * KIND_BITS) + v * KIND_BITS + DIMENSION_IDS.get(dimension)! * 3 + GRAIN_IDS[grain];
+    const kind = DIMENSION_IDS.get(dimension)! * 3 + GRAIN_IDS[grain];
+    if (v >= VALUE_IDS || !(Math.abs(minute) < MINUTES)) return `${minute}|${v}|${kind}`;
+    return minute * (VALUE_IDS * KIND_BITS) + v * KIND_BITS + kind;
   }
 
   at(grain: Grain, dimension: string, bucket: number, value: string): VisitorRow {
@@ -198,7 +200,7 @@ class VisitorRowSet {
     return r;
   }
 
-  get(key: number): VisitorRow | undefined {
+  get(key: number | string): VisitorRow | undefined {
     return this.rows.get(key);
   }
 }
