@@ -3,10 +3,13 @@
  * (BENCH_BREAKDOWN_EVENTS, default 20,000) go through
  *   - enrich's core in process (Kafka record → decode + zod → steps → enriched event → Kafka record), with
  *     the named steps timed one by one by re-running them alone: UA parse, isbot, GeoIP, visitor hash;
+ *   - aggregate's JavaScript alone: decoding each enriched record (Kafka record → CloudEvent → FactEvent), then
+ *     the flushes (flushes of DEFAULT_FLUSH_SIZE) on the in-memory store, no statement encoded or waited for;
  *   - the aggregate stage on MariaDB (aggregator → writer, flushes of 5000), every SQL statement timed by
  *     table and kind (events: dedupe read, visitor-day read, insert; visits read/write; event_props; rollup
  *     upserts; total sketches read/write) plus the commit.
- * Baselines: enrich against JSON.parse + JSON.stringify of the same records; aggregate against one
+ * Baselines: enrich against JSON.parse + JSON.stringify of the same records; aggregate's JavaScript against
+ * JSON.parse of the same enriched values; the aggregate stage against one
  * plain multi-row INSERT of the same events into a one-row-per-event table, both in the same run.
  *
  *   npx tsx bench/breakdown.ts
@@ -15,7 +18,11 @@ import { createHmac } from 'node:crypto';
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
 import type { Sequelize } from 'sequelize';
-import { toKafkaMessage, topicNames, type CloudEvent, type KafkaOutgoing } from '../events';
+import { decodeEnriched, fromKafkaMessage, toKafkaMessage, topicNames, type CloudEvent, type KafkaOutgoing } from '../events';
+import { DEFAULT_FLUSH_SIZE } from '../functions/aggregate/config';
+import { flushEvents } from '../functions/aggregate/flush';
+import { createMemoryStatements, createMemoryTables } from '../functions/aggregate/memory-store';
+import { toFactEvent } from '../functions/aggregate/writer';
 import { createAggregateStage } from '../functions/aggregate/stage';
 import { createEnricher } from '../functions/enrich/core';
 import { DEMO_SITES } from '../functions/generate/sites';
@@ -144,6 +151,31 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
         .digest('hex'),
     );
     step('url_parse', (d) => new URL(d.url));
+
+    // --- aggregate's JavaScript alone: decoding each record, then the flushes on the in-memory store
+    // (memory-store.ts), so no statement is encoded or waited for; baseline: JSON.parse of the same values
+    const siteOf = new Map((await createSiteRegistry(db).list()).map((site) => [site.hostname, site]));
+    const kafkaIn = enrichOut.map((r) => ({
+      key: r.key === null ? null : Buffer.from(r.key),
+      value: r.value,
+      headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, Buffer.from(v)])),
+    }));
+    t = performance.now();
+    for (const r of kafkaIn) JSON.parse(r.value.toString('utf8'));
+    const parseUs = ((performance.now() - t) * 1000) / kafkaIn.length;
+    t = performance.now();
+    const facts = kafkaIn.map((r) => {
+      const event = decodeEnriched(fromKafkaMessage(r));
+      return toFactEvent({ event, site: siteOf.get(event.data.site)! });
+    });
+    const decodeUs = ((performance.now() - t) * 1000) / facts.length;
+    const memory = createMemoryStatements(createMemoryTables());
+    t = performance.now();
+    for (let i = 0; i < facts.length; i += DEFAULT_FLUSH_SIZE)
+      await flushEvents(memory, facts.slice(i, i + DEFAULT_FLUSH_SIZE), { legacyDedupe: false, skipStoredCheck: true });
+    const flushUs = ((performance.now() - t) * 1000) / facts.length;
+    figures.push(figure('breakdown.aggregate.js.decode', decodeUs, 'µs/event', parseUs, 2));
+    figures.push(figure('breakdown.aggregate.js.flush_in_memory', flushUs, 'µs/event', parseUs, 2));
 
     // --- aggregate: the stage on MariaDB, every statement timed
     const times = instrument(db.sequelize);
