@@ -169,7 +169,8 @@ const MINUTES = 2 ** 26; // ±127 years of 1970: minute × VALUE_IDS × KIND_BIT
  * dimension, and the value's index in the visitor's own list of values (shared by the before and after
  * sets, so equal rows get equal numbers). A visitor counts in a few dozen rows; a RowTree per set built
  * ~35 Maps for them, the flush's largest allocation after the statements' parameters. A row the number
- * cannot hold exactly (a bucket past ±127 years of 1970, a visitor with 2 M values) gets a string key.
+ * cannot hold exactly (a bucket past ±127 years of 1970, a visitor with 2 M values, a dimension not in
+ * DIMENSION_IDS) gets a string key.
  */
 class VisitorRowSet {
   private readonly rows = new Map<number | string, VisitorRow>();
@@ -184,9 +185,9 @@ class VisitorRowSet {
     let v = this.values.get(value);
     if (v === undefined) this.values.set(value, (v = this.values.size));
     const minute = bucket / 60_000; // every grain's buckets are whole minutes
-    const kind = DIMENSION_IDS.get(dimension)! * 3 + GRAIN_IDS[grain];
-    if (v >= VALUE_IDS || !(Math.abs(minute) < MINUTES)) return `${minute}|${v}|${kind}`;
-    return minute * (VALUE_IDS * KIND_BITS) + v * KIND_BITS + kind;
+    const d = DIMENSION_IDS.get(dimension);
+    if (d === undefined || v >= VALUE_IDS || !(Math.abs(minute) < MINUTES)) return `${grain}|${dimension}|${minute}|${v}`;
+    return minute * (VALUE_IDS * KIND_BITS) + v * KIND_BITS + d * 3 + GRAIN_IDS[grain];
   }
 
   at(grain: Grain, dimension: string, bucket: number, value: string): VisitorRow {
