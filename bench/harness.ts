@@ -14,6 +14,7 @@ import { DEMO_SITES } from '../functions/generate/sites';
 import type { SiteSpec } from '../functions/generate/sites';
 import type { Database } from '../functions/lib/db';
 import { createDatabase } from '../functions/lib/db';
+import { unpatchMysql2Execute } from '../functions/lib/db/mysql2-patch';
 import { openGeoIp } from '../functions/lib/geoip';
 import { createKafkaPublisher, type Compression, type KafkaPublisher, type RunningConsumer } from '../functions/lib/kafka';
 import { silentLogger } from '../functions/lib/logger';
@@ -28,6 +29,8 @@ export interface BenchEnv {
 }
 
 export function benchEnv(env: Readonly<Record<string, string | undefined>> = process.env): BenchEnv {
+  // A/B of the statement encoder (ARCHITECTURE.md "The statement encoder in front of mysql2's")
+  if (env.BENCH_MYSQL2_ENCODER === 'mysql2') unpatchMysql2Execute();
   return {
     brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((s) => s.trim()),
     mysqlServerUrl: env.DATABASE_URL?.startsWith('mysql') === true ? env.DATABASE_URL : 'mysql://root@127.0.0.1:3306/',

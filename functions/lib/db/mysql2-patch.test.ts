@@ -1,4 +1,4 @@
-import { encodeExecute, loadMysql2Internals } from './mysql2-patch';
+import { encodeExecute, loadMysql2Internals, patchMysql2Execute, unpatchMysql2Execute } from './mysql2-patch';
 
 const m = loadMysql2Internals()!;
 const CLIENT_QUERY_ATTRIBUTES = 0x08000000;
@@ -108,5 +108,26 @@ describe('encodeExecute writes the bytes mysql2 writes', () => {
     expect(encodeExecute(execute(['a'], { attributes: { trace: 'x' } }) as never, m.Packet)).toBeUndefined();
     const latin1 = Object.assign(execute(['a']), { encoding: 'cp1252' });
     expect(encodeExecute(latin1 as never, m.Packet)).toBeUndefined();
+  });
+});
+
+describe('patchMysql2Execute', () => {
+  it("installs the encoder in front of mysql2's once, and puts mysql2's back", () => {
+    const own = m.Execute.prototype.toPacket;
+    expect(patchMysql2Execute()).toBe(true);
+    const patched = m.Execute.prototype.toPacket;
+    expect(patched).not.toBe(own);
+    expect(patchMysql2Execute()).toBe(true);
+    expect(m.Execute.prototype.toPacket).toBe(patched);
+    // a Date hands the whole statement to mysql2's own encoder; the rest is encodeExecute's
+    for (const values of [
+      ['a', 1, null, true, new Date(0)],
+      ['a', 1, null, true],
+    ]) {
+      const expected = Buffer.from((own.call(execute(values) as never, 1) as unknown as { buffer: Buffer }).buffer);
+      expect(body(Buffer.from((execute(values).toPacket(1) as { buffer: Buffer }).buffer))).toEqual(body(expected));
+    }
+    unpatchMysql2Execute();
+    expect(m.Execute.prototype.toPacket).toBe(own);
   });
 });

@@ -16,7 +16,8 @@
  * connection encoding other than utf8. Integer hints from the server's parameter definitions
  * (MySQL 8 reports `LONGLONG` for an integer placeholder; MariaDB reports none) are followed as mysql2
  * follows them: an integer that fits travels as that integer type, anything else as before.
- * `mysql2-patch.test.ts` compares the bytes with mysql2's own encoder on random statements.
+ * `mysql2-patch.test.ts` compares the bytes with mysql2's own encoder on random statements. If mysql2's
+ * internals move, the patch is not installed and mysql2's encoder runs.
  */
 import { createRequire } from 'node:module';
 
@@ -240,17 +241,26 @@ export function loadMysql2Internals(): Mysql2Internals | undefined {
   }
 }
 
-let patched = false;
+/** mysql2's own encoder while the patch is installed. */
+let original: Mysql2Internals['Execute']['prototype']['toPacket'] | undefined;
 
 /** Puts `encodeExecute` in front of mysql2's own encoder; true when mysql2's internals were found. */
 export function patchMysql2Execute(): boolean {
-  if (patched) return true;
+  if (original !== undefined) return true;
   const m = loadMysql2Internals();
   if (m === undefined) return false;
-  const original = m.Execute.prototype.toPacket;
+  const own = m.Execute.prototype.toPacket;
   m.Execute.prototype.toPacket = function toPacket(this: ExecuteLike, ...args: unknown[]) {
-    return encodeExecute(this, m.Packet) ?? original.apply(this, args);
+    return encodeExecute(this, m.Packet) ?? own.apply(this, args);
   };
-  patched = true;
+  original = own;
   return true;
+}
+
+/** Puts mysql2's own encoder back (bench A/B runs: `BENCH_MYSQL2_ENCODER=mysql2`). */
+export function unpatchMysql2Execute(): void {
+  const m = loadMysql2Internals();
+  if (m === undefined || original === undefined) return;
+  m.Execute.prototype.toPacket = original;
+  original = undefined;
 }

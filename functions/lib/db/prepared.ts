@@ -13,9 +13,8 @@
 import type { Transaction } from 'sequelize';
 import { patchMysql2Execute } from './mysql2-patch';
 
-// mysql2's statement encoder, made lighter for the values the product binds (mysql2-patch.ts); an env
-// switch turns it off for an A/B run or if a mysql2 release changes its internals
-if (process.env.WTM_MYSQL2_ENCODER !== 'mysql2') patchMysql2Execute();
+// mysql2's statement encoder, made lighter for the values the product binds (mysql2-patch.ts)
+patchMysql2Execute();
 
 interface Mysql2Connection {
   execute(sql: string, values: unknown[], cb: (err: Error | null, result: unknown) => void): unknown;
