@@ -4,18 +4,20 @@
  * mysql2's `Execute#toPacket` builds one descriptor object per bound value (`toParameter`: value, type,
  * length, writer, …), asks `Buffer.byteLength` for every string and writes it with `utf8Write`: two
  * calls into C++ per string. The aggregate's flush binds ~27 values per event (16 for its `events`
- * row), and this encoding was 10–11 µs of the ~90 µs of Node CPU per event, measured in place
+ * row), and this encoding was 10–13 µs of the ~90 µs of Node CPU per event, measured in place
  * (BENCHMARKS.md "A lighter statement encoder"), its descriptors the largest single allocation
  * (2.2 of 16.5 KB per event).
  *
  * `encodeExecute` writes the same bytes for the values the product binds (strings, numbers, booleans,
- * null) in two passes over the values with nothing allocated per value: short ASCII strings are
+ * null) in two passes over the values with no object per value (a BigInt only for an 8-byte integer
+ * hint): short ASCII strings are
  * measured and copied in JavaScript, others go through `Buffer.byteLength`/`utf8Write` as before.
  * Anything else it answers `undefined` for, and mysql2's own encoder runs: query attributes, other
  * value types (Date, Buffer, objects, bigint, typed parameters; `undefined`, which mysql2 rejects), a
- * connection encoding other than utf8. Integer hints from the server's parameter definitions
- * (MySQL 8 reports `LONGLONG` for an integer placeholder; MariaDB reports none) are followed as mysql2
- * follows them: an integer that fits travels as that integer type, anything else as before.
+ * connection encoding other than utf8. Integer hints from the server's parameter definitions (a server
+ * that knows a placeholder holds an integer reports its type, as mysql2's own comment says of MySQL;
+ * MariaDB 10.11 here reports none) are followed as mysql2 follows them: an integer that fits travels as
+ * that integer type, anything else as before.
  * `mysql2-patch.test.ts` compares the bytes with mysql2's own encoder on random statements. If mysql2's
  * internals move, the patch is not installed and mysql2's encoder runs.
  */
