@@ -49,20 +49,20 @@ export interface CpuMeter {
   figures(name: string, events: number): Figure[];
 }
 
-export function startCpuMeter(): CpuMeter {
-  const servers = { mariadbd: pidOf('mariadbd', 'mysqld'), kafka: pidOf('java') };
+/** `others`: more processes to meter by name (the runner processes of bench/processes.ts). */
+export function startCpuMeter(others: Readonly<Record<string, number>> = {}): CpuMeter {
+  const servers: Record<string, string | undefined> = { mariadbd: pidOf('mariadbd', 'mysqld'), kafka: pidOf('java') };
+  for (const [name, pid] of Object.entries(others)) servers[name] = String(pid);
   const startedAt = performance.now();
-  const start = {
-    node: nodeCpuMs(),
-    mariadbd: servers.mariadbd === undefined ? undefined : processCpuMs(servers.mariadbd),
-    kafka: servers.kafka === undefined ? undefined : processCpuMs(servers.kafka),
-  };
+  const startNode = nodeCpuMs();
+  const start: Record<string, number | undefined> = {};
+  for (const [name, pid] of Object.entries(servers)) start[name] = pid === undefined ? undefined : processCpuMs(pid);
   return {
     figures(name, events) {
       const wallUs = ((performance.now() - startedAt) * 1000) / events;
       const perEvent = (ms: number) => (ms * 1000) / events;
-      const out = [figure(`${name}.cpu.node`, perEvent(nodeCpuMs() - start.node), 'µs/event', wallUs)];
-      for (const k of ['mariadbd', 'kafka'] as const) {
+      const out = [figure(`${name}.cpu.node`, perEvent(nodeCpuMs() - startNode), 'µs/event', wallUs)];
+      for (const k of Object.keys(servers)) {
         const pid = servers[k];
         const before = start[k];
         const now = pid === undefined ? undefined : processCpuMs(pid);

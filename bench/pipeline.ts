@@ -27,6 +27,7 @@ import { createKafkaPublisher, type Compression } from '../functions/lib/kafka';
 import { silentLogger } from '../functions/lib/logger';
 import { createTestTopics } from '../test/services';
 import { startCpuMeter } from './cpu';
+import { startRunnerProcess } from './processes';
 import { main, rate, figure, until, type Figure } from './figure';
 import { benchEnv, createScratch, seededWorkload, startAggregate, startEnrich, type BenchEnv, type StageOptions } from './harness';
 
@@ -100,6 +101,8 @@ export async function runPipeline(
     label?: string;
     staged?: boolean;
     concurrent?: boolean;
+    /** The concurrent pass again with each runner in its own process, as deployed (bench/processes.ts). */
+    processes?: boolean;
     /** Staged pass without the aggregate stage (for settings that only touch enrich). */
     skipAggregate?: boolean;
     baseline?: { produce: number; consume: number };
@@ -174,6 +177,28 @@ export async function runPipeline(
       await s.drop();
     }
   }
+  if (o.processes === true) {
+    const s = await createScratch(env, DEMO_SITES);
+    const enrich = startRunnerProcess('enrich', env.brokers, s);
+    const aggregate = startRunnerProcess('aggregate', env.brokers, s);
+    try {
+      await until('both runner processes join their groups', () => enrich.joined() && aggregate.joined(), 120_000);
+      const cpu = startCpuMeter({ enrich: enrich.pid, aggregate: aggregate.pid });
+      const t = performance.now();
+      await produceWithPublisher(env, s.topics.raw, events, 'none');
+      await until('the aggregate process stores every event', () => aggregate.stored() >= n, timeoutFor(n));
+      const rateOf = n / ((performance.now() - t) / 1000);
+      figures.push(
+        rate(`${label}.processes.end_to_end`, rateOf, 1 / (1 / base.produce + 1 / base.consume)),
+        ...cpu
+          .figures(`${label}.processes`, n)
+          .map((f) => (f.name.endsWith('.cpu.node') ? { ...f, name: f.name.replace(/node$/, 'producer') } : f)),
+      );
+    } finally {
+      await Promise.all([enrich.stop(), aggregate.stop()]);
+      await s.drop();
+    }
+  }
   return { figures, endToEnd };
 }
 
@@ -187,10 +212,12 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
   const stagedN = Math.min(n, Number(env.BENCH_STAGED_EVENTS ?? n));
   const figures = [figure('pipeline.workload.events', n, 'events', null, 0), rate('pipeline.workload.simulate', generate, null)];
   const concurrent = env.BENCH_CONCURRENT !== '0';
-  if (stagedN === n) figures.push(...(await runPipeline(be, events, { concurrent })).figures);
+  // the concurrent pass once more with each runner in its own process (BENCH_PROCESSES=0: not)
+  const processes = concurrent && env.BENCH_PROCESSES !== '0';
+  if (stagedN === n) figures.push(...(await runPipeline(be, events, { concurrent, processes })).figures);
   else {
     // the long concurrent run on every event; the staged pass (each stage alone) on the first BENCH_STAGED_EVENTS
-    figures.push(...(await runPipeline(be, events, { staged: false })).figures);
+    figures.push(...(await runPipeline(be, events, { staged: false, processes })).figures);
     figures.push(figure('pipeline.slice.workload.events', stagedN, 'events', null, 0));
     figures.push(...(await runPipeline(be, events.slice(0, stagedN), { label: 'slice', concurrent: false })).figures);
   }

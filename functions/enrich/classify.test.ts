@@ -2,6 +2,7 @@ import type { RawTraffic } from '../../events';
 import type { GeoIp } from '../lib/geoip';
 import {
   classifyReferrer,
+  createBotCache,
   createUserAgentCache,
   dimensionsOf,
   isBotUserAgent,
@@ -122,6 +123,17 @@ describe('isBotUserAgent', () => {
     ['python-requests/2.32.3', true],
     ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', false],
   ])('%s -> %s', (ua, bot) => expect(isBotUserAgent(ua)).toBe(bot));
+
+  it('caches without changing answers, false ones included, across evictions', () => {
+    const cached = createBotCache(2);
+    const uas = [
+      'curl/8.5.0',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0 Safari/537.36',
+      'curl/8.5.0',
+      'python-requests/2.32.3',
+    ];
+    for (const ua of [...uas, ...uas.reverse()]) expect(cached(ua)).toBe(isBotUserAgent(ua));
+  });
 });
 
 describe('classifyReferrer', () => {

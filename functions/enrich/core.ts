@@ -22,7 +22,7 @@ import type { BatchHandler, Inbound, Publisher } from '../lib/bus';
 import type { GeoIp } from '../lib/geoip';
 import type { Logger } from '../lib/logger';
 import type { SiteInfo, SiteLookup } from '../sites/types';
-import { classifyReferrer, createUserAgentCache, isBotUserAgent, pageOf, utmOf, type UserAgentInfo } from './classify';
+import { classifyReferrer, createBotCache, createUserAgentCache, pageOf, utmOf, type UserAgentInfo } from './classify';
 import { createVisitorHasher } from './identity';
 
 export interface EnrichCoreDeps {
@@ -156,13 +156,14 @@ async function lookupSite(sites: SiteLookup, hostname: string): Promise<SiteInfo
  */
 export function createEnrichCore(deps: EnrichCoreDeps): (inbound: Inbound) => Promise<Outcome> {
   const steps = createSteps(deps);
+  const isBot = createBotCache();
   return async (inbound) => {
     try {
       const raw = decode(inbound);
       const data = raw.data;
       const timeMs = checkTime(data, deps.now());
       const site = await lookupSite(deps.sites, data.site);
-      const bot = isBotUserAgent(data.userAgent);
+      const bot = isBot(data.userAgent);
       const draft: Draft = { raw, data, timeMs, site, bot, out: baseOf(data, bot) };
       for (const step of steps) if (!bot || !step.human) step.run(draft);
       // The enriched id derives from the raw (source, id): a redelivered raw event yields the same event.
