@@ -34,21 +34,19 @@ function previousDate(date: string): string {
 
 /** visitorIds with the daily salts cached (a handful of dates are live at any time). */
 export function createVisitorHasher(secret: string): VisitorHasher {
-  const salts = new Map<string, Buffer>();
-  const saltOf = (date: string): Buffer => {
-    let salt = salts.get(date);
-    if (salt === undefined) {
+  // per site-local date: its salt and the day before's (the date arithmetic was ~1 % of enrich's CPU per event)
+  const salts = new Map<string, { salt: Buffer; prev: Buffer }>();
+  const saltsOf = (date: string) => {
+    let pair = salts.get(date);
+    if (pair === undefined) {
       if (salts.size > 64) salts.clear();
-      salt = dailySalt(secret, date);
-      salts.set(date, salt);
+      pair = { salt: dailySalt(secret, date), prev: dailySalt(secret, previousDate(date)) };
+      salts.set(date, pair);
     }
-    return salt;
+    return pair;
   };
   return ({ site, timeZone, timeMs, ip, userAgent }) => {
-    const date = localDate(timeMs, timeZone);
-    return {
-      visitorId: visitorIdOf(saltOf(date), site, ip, userAgent),
-      prevVisitorId: visitorIdOf(saltOf(previousDate(date)), site, ip, userAgent),
-    };
+    const { salt, prev } = saltsOf(localDate(timeMs, timeZone));
+    return { visitorId: visitorIdOf(salt, site, ip, userAgent), prevVisitorId: visitorIdOf(prev, site, ip, userAgent) };
   };
 }
