@@ -33,6 +33,11 @@ export interface Dialect {
   insertIgnore(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
   /** `SELECT … FOR UPDATE` on MySQL; SQLite's write transaction already serialises writers. */
   forUpdate: string;
+  /**
+   * After a table name in FROM: read it through this index (`FORCE INDEX` on MySQL/MariaDB, whose optimizer
+   * may otherwise scan; '' on SQLite).
+   */
+  forceIndex(index: string): string;
   /** Quote an identifier. */
   id(name: string): string;
   /**
@@ -86,6 +91,7 @@ export function createDialect(kind: DialectKind): Dialect {
       kind,
       id,
       forUpdate: ' FOR UPDATE',
+      forceIndex: (index) => ` FORCE INDEX (${id(index)})`,
       createIndex: (name, table, columns) =>
         `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => (typeof c === 'string' ? id(c) : `${id(c[0])}(${Math.floor(c[1])})`)).join(',')})`,
       insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
@@ -120,6 +126,7 @@ export function createDialect(kind: DialectKind): Dialect {
     kind,
     id,
     forUpdate: '',
+    forceIndex: () => '',
     createIndex: (name, table, columns) =>
       `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => id(typeof c === 'string' ? c : c[0])).join(',')})`,
     insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
