@@ -29,7 +29,9 @@ export function startRunnerProcess(
   s: Scratch,
   env: Readonly<Record<string, string>> = {},
 ): RunnerProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'functions', stage, 'main.ts')], {
+  // BENCH_RUNNER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof': a CPU profile per runner, written when it exits on SIGTERM
+  const nodeArgs = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'functions', stage, 'main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
