@@ -19,9 +19,10 @@ import { DAY_MS } from '../lib/time';
 import { createSiteRegistry } from '../sites/registry';
 import type { SiteInfo } from '../sites/types';
 import { deserialiseHll } from './hll';
-import { buildEvents, FIXTURE_SITES, oracle, prng, randomBatches, shuffle } from './fixtures';
+import { buildEvents, FIXTURE_SITES, oracle, prng, randomBatches, shuffle, type FixtureSite } from './fixtures';
 import { eventKey, visitKeyOf } from './model';
 import { DEFAULT_PRUNE_CHUNK } from './prune';
+import { IN_LIST } from './statements';
 import { createWriter, type ResolvedEvent } from './writer';
 
 jest.setTimeout(300_000);
@@ -213,6 +214,59 @@ function writerSuite(url: () => string) {
     await p.close();
     expect(r.events).toBe(0);
     expect(await count('events')).toBe(50);
+  });
+
+  it('a flush over more visitors of one site-day than one IN list holds reads, re-keys and dedupes them all', async () => {
+    const [a] = dbs as [Database];
+    const wide: FixtureSite = { hostname: 'wide.example', timezone: 'UTC' };
+    const site = await createSiteRegistry(a).add({ ...wide, isPublic: true });
+    hostname.set(site.id, wide.hostname);
+    // ~1,300 people over two days: each flush touches more visitor-days of the site than IN_LIST ids
+    const wideEvents = buildEvents({ seed: 11, sessions: 4000, sites: [wide] });
+    const wideWant = oracle(wideEvents, (e) => eventKey(e.attributes), [wide]);
+    const days = new Map<string, Set<string>>();
+    for (const e of wideEvents)
+      days.set(e.data.timestamp.slice(0, 10), (days.get(e.data.timestamp.slice(0, 10)) ?? new Set()).add(e.data.visitorId));
+    expect(Math.max(...[...days.values()].map((v) => v.size))).toBeGreaterThan(2 * IN_LIST);
+    const first = Math.min(...wideEvents.map((e) => Date.parse(e.data.timestamp)));
+    const w = createWriter({
+      db: a,
+      logger: silentLogger,
+      maxBatch: 100_000,
+      pruneIntervalMs: 0,
+      now: () => first + 48 * 3_600_000 - 120_000,
+    });
+    // a random half first: the other half then meets stored visits of most visitors, and about half the
+    // visits get an earlier first event (a new key: their rows are deleted and their events moved)
+    const mixed = shuffle(
+      wideEvents.map((event) => ({ event, site })),
+      prng(5),
+    );
+    const half = Math.floor(mixed.length / 2);
+    await w.add(mixed.slice(0, half));
+    await w.add(mixed.slice(half));
+    await w.add(mixed); // every event again, in one flush: all of them stored already
+    await w.close();
+    expect(w.stats()).toMatchObject({ flushes: 3, written: wideEvents.length, duplicates: wideEvents.length });
+    const mine = [...(await rollups())].filter(([k]) => k.startsWith(`${wide.hostname}|`));
+    expect(mine.sort(([x], [y]) => (x < y ? -1 : 1))).toEqual(sorted(wideWant.rollups));
+    const visits = await select<{ visitor_id: string; started_at: number; first_event_key: string; pageviews: number }>(
+      `SELECT visitor_id, started_at, first_event_key, pageviews FROM visits WHERE site_id = ${site.id}`,
+    );
+    const key = (v: { visitorId: string; startedAt: number; firstKey: string; pageviews: number }) =>
+      `${v.visitorId}|${v.startedAt}|${v.firstKey}|${v.pageviews}`;
+    expect(
+      visits
+        .map((v) =>
+          key({
+            visitorId: String(v.visitor_id),
+            startedAt: Number(v.started_at),
+            firstKey: String(v.first_event_key),
+            pageviews: Number(v.pageviews),
+          }),
+        )
+        .sort(),
+    ).toEqual(wideWant.visits.map(key).sort());
   });
 }
 
