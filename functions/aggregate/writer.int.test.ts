@@ -4,7 +4,8 @@
  * shuffled, cut into random batches, delivered twice, through two writers flushing at once (two
  * connection pools), must leave exactly the visits, facts and rollups (exact visitors included) that the
  * oracle computes straight from the events, i.e. exactly what one writer leaves. Then: redelivery changes
- * nothing; the default prune empties facts past retention in one call; the legacy dedupe table is honoured.
+ * nothing; the default prune empties facts past retention in one call; the legacy dedupe table is honoured;
+ * flushes over more visitors of one site-day than one IN list holds read, re-key and dedupe every one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
