@@ -10,7 +10,7 @@
 import { faultPoint } from '../lib/fault';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Dialect } from '../lib/db';
-import type { SqlStatement } from '../lib/db/dialect';
+import { forceIndex, type SqlStatement } from '../lib/db/dialect';
 import { boundedChunks, preparedRunOf } from '../lib/db/prepared';
 import { ROLLUP_COUNTERS } from '../../events/vocabulary';
 import type { RollupDelta, SketchAdd } from './deltas';
@@ -166,13 +166,16 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     table: string,
     columns: readonly { column: string; index: string }[],
   ): Promise<R[]> {
+    const parts = [...ids.keys()]
+      .sort((a, b) => a - b)
+      .flatMap((siteId) => chunks([...ids.get(siteId)!].sort(), IN_LIST).map((part) => ({ siteId, part })));
     const out: R[] = [];
-    for (const { column, index } of columns)
-      for (const siteId of [...ids.keys()].sort((a, b) => a - b))
-        for (const part of chunks([...ids.get(siteId)!].sort(), IN_LIST)) {
-          const sql = `${select0} FROM ${table}${dialect.forceIndex(index)} WHERE site_id = ? AND ${column} IN (${inList(part.length)})${dialect.forUpdate}`;
-          for (const row of await select<R>(sql, [siteId, ...part])) out.push(row);
-        }
+    for (const { column, index } of columns) {
+      const from = `${select0} FROM ${table} ${forceIndex(dialect.kind, index)} WHERE site_id = ? AND ${column} IN`;
+      for (const { siteId, part } of parts) {
+        for (const row of await select<R>(`${from} (${inList(part.length)})${dialect.forUpdate}`, [siteId, ...part])) out.push(row);
+      }
+    }
     return out;
   }
 

@@ -33,11 +33,6 @@ export interface Dialect {
   insertIgnore(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): SqlStatement;
   /** `SELECT … FOR UPDATE` on MySQL; SQLite's write transaction already serialises writers. */
   forUpdate: string;
-  /**
-   * After a table name in FROM: read it through this index (`FORCE INDEX` on MySQL/MariaDB, whose optimizer
-   * may otherwise scan; '' on SQLite).
-   */
-  forceIndex(index: string): string;
   /** Quote an identifier. */
   id(name: string): string;
   /**
@@ -91,7 +86,6 @@ export function createDialect(kind: DialectKind): Dialect {
       kind,
       id,
       forUpdate: ' FOR UPDATE',
-      forceIndex: (index) => ` FORCE INDEX (${id(index)})`,
       createIndex: (name, table, columns) =>
         `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => (typeof c === 'string' ? id(c) : `${id(c[0])}(${Math.floor(c[1])})`)).join(',')})`,
       insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
@@ -126,7 +120,6 @@ export function createDialect(kind: DialectKind): Dialect {
     kind,
     id,
     forUpdate: '',
-    forceIndex: () => '',
     createIndex: (name, table, columns) =>
       `CREATE INDEX ${id(name)} ON ${id(table)} (${columns.map((c) => id(typeof c === 'string' ? c : c[0])).join(',')})`,
     insert: (table, columns, rows) => plainInsert(id, table, columns, rows),
@@ -220,8 +213,8 @@ export function limitStatementTime(server: SqlServer, sql: string, ms: number): 
 
 /**
  * An index the statement must use for a table (`FROM t <hint> alias`): MySQL/MariaDB `FORCE INDEX`, where the
- * optimizer's cost model misjudges a covering index (measured in bench/filters.ts); SQLite's planner chooses
- * well on its own, so nothing there.
+ * optimizer's cost model misjudges a covering index (measured in bench/filters.ts) or plans a long `IN` list as
+ * a scan (the aggregate's visitor-day reads); SQLite's planner chooses well on its own, so nothing there.
  */
 export function forceIndex(kind: DialectKind, index: string): string {
   if (!/^[a-z0-9_]+$/.test(index)) throw new Error('an index name is a plain identifier');
