@@ -16,6 +16,7 @@ import {
   fromKafkaMessage,
   LIMITS,
   originalFromKafka,
+  SOURCES,
   toHttpBinary,
   toHttpStructured,
   toKafkaMessage,
@@ -205,6 +206,25 @@ describe('Kafka binary binding', () => {
     const decoded = decodeRaw(fromKafkaMessage({ key: fromSdk.key as string, value, headers: fromSdk.headers as Record<string, string> }));
     expect(decoded.attributes).toMatchObject({ id: 'sdk-1', source: '/sdk', partitionkey: 'k1' });
     expect(decoded.data).toEqual(raw);
+  });
+
+  it('reads ce_ headers in any case, ignores other headers, and rejects a bare ce_ header', () => {
+    const m = toKafkaMessage(createRawEvent({ id: 'e-c', data: raw }));
+    const { ce_id: id, ce_source: source, ...rest } = m.headers;
+    const headers = {
+      ...rest,
+      CE_ID: id!,
+      Ce_Source: source!,
+      cex_ignored: 'x',
+      traceparent: 'y',
+      'content-type': 'application/json; charset=utf-8',
+    };
+    const back = fromKafkaMessage({ ...m, headers });
+    expect(back.attributes).toMatchObject({ id: 'e-c', source: SOURCES.generate, datacontenttype: 'application/json; charset=utf-8' });
+    expect(Object.keys(back.attributes)).not.toContain('ignored');
+    expect(Object.keys(back.attributes)).not.toContain('traceparent');
+    expect(() => fromKafkaMessage({ ...m, headers: { ...m.headers, ce_: 'empty name' } })).toThrow(EventFormatError);
+    expect(() => fromKafkaMessage({ ...m, headers: { ...m.headers, 'content-type': 'text/plain' } })).toThrow(EventFormatError);
   });
 
   it('reads structured mode too', () => {

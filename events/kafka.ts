@@ -23,14 +23,43 @@ export interface KafkaOutgoing {
 
 const STRUCTURED = 'application/cloudevents+json';
 
+/** `ce_` + attribute name, made once per name (a pipeline uses a handful) rather than once per event. */
+const headerNames = new Map<string, string>();
+function headerNameOf(attribute: string): string {
+  let header = headerNames.get(attribute);
+  if (header === undefined) {
+    header = `ce_${attribute}`;
+    if (headerNames.size < 256) headerNames.set(attribute, header);
+  }
+  return header;
+}
+
 /** Binary mode: attributes become `ce_` headers, datacontenttype becomes `content-type`, data the value. */
 export function toKafkaMessage<T>(event: CloudEvent<T>): KafkaOutgoing {
-  const headers: Record<string, string> = { 'content-type': event.attributes.datacontenttype ?? 'application/json' };
-  for (const [name, value] of Object.entries(event.attributes)) {
+  const { attributes } = event;
+  const headers: Record<string, string> = { 'content-type': attributes.datacontenttype ?? 'application/json' };
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
     if (value === undefined || name === 'datacontenttype' || name === 'partitionkey') continue;
-    headers[`ce_${name}`] = value;
+    headers[headerNameOf(name)] = value;
   }
   return { key: event.attributes.partitionkey ?? null, value: Buffer.from(JSON.stringify(event.data)), headers };
+}
+
+/** `ce_` in any case (Kafka binding §3.2.3.1: attribute headers are prefixed `ce_`), without a lower-cased copy. */
+function isCeHeader(name: string): boolean {
+  return name.length >= 3 && (name.charCodeAt(0) | 0x20) === 0x63 && (name.charCodeAt(1) | 0x20) === 0x65 && name.charCodeAt(2) === 0x5f;
+}
+
+/** The attribute a `ce_` header carries; the few names a pipeline uses are cut and lower-cased once. */
+const attributeNames = new Map<string, string>();
+function attributeNameOf(header: string): string {
+  let name = attributeNames.get(header);
+  if (name === undefined) {
+    name = header.slice(3).toLowerCase();
+    if (attributeNames.size < 256) attributeNames.set(header, name);
+  }
+  return name;
 }
 
 function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
@@ -55,20 +84,22 @@ export function fromKafkaMessage(record: KafkaRecord): DecodedEnvelope {
   }
   const headers = record.headers ?? {};
   const contentType = headerText(headers['content-type']);
-  if (contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === STRUCTURED) {
+  // what every stage writes, so the media type parse is skipped for it
+  const plainJson = contentType === undefined || contentType === 'application/json';
+  if (!plainJson && contentType.split(';')[0]!.trim().toLowerCase() === STRUCTURED) {
     return fromStructuredJson(value.toString('utf8'), keyText(record.key));
   }
   const attrs: Record<string, string | undefined> = {};
   for (const name of Object.keys(headers)) {
-    if (!name.toLowerCase().startsWith('ce_')) continue;
+    if (!isCeHeader(name)) continue;
     const text = headerText(headers[name]);
-    if (text !== undefined) attrs[name.slice(3).toLowerCase()] = text;
+    if (text !== undefined) attrs[attributeNameOf(name)] = text;
   }
   if (contentType !== undefined) attrs.datacontenttype = contentType;
   const key = keyText(record.key);
   if (key !== null && attrs.partitionkey === undefined) attrs.partitionkey = key;
   const attributes = assertAttributes(attrs, 'ce_');
-  if (!isJsonContentType(contentType)) {
+  if (!plainJson && !isJsonContentType(contentType)) {
     throw new EventFormatError('invalid_content_type', [
       { path: 'content-type', message: `unsupported content-type "${clip(contentType ?? '')}", expected application/json` },
     ]);

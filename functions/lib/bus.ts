@@ -27,8 +27,22 @@ export interface Inbound {
   where: string;
 }
 
+/** A Kafka record as an Inbound: a class, not an object of two closures, since one is made per record. */
+class KafkaInbound implements Inbound {
+  constructor(
+    private readonly record: KafkaRecord,
+    readonly where: string,
+  ) {}
+  decode(): DecodedEnvelope {
+    return fromKafkaMessage(this.record);
+  }
+  original(): OriginalMessage {
+    return originalFromKafka(this.record);
+  }
+}
+
 export function inboundFromKafka(record: KafkaRecord, where: string): Inbound {
-  return { decode: () => fromKafkaMessage(record), original: () => originalFromKafka(record), where };
+  return new KafkaInbound(record, where);
 }
 
 export function inboundFromHttp(headers: HttpHeaders, body: Buffer, where: string): Inbound {
