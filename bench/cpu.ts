@@ -29,15 +29,19 @@ function pidOf(...names: string[]): string | undefined {
   return undefined;
 }
 
-/** utime + stime of a process, ms. */
-function processCpuMs(pid: string): number | undefined {
+/** utime + stime of a process (`/proc/<pid>/stat`) or of one of its threads (`/proc/<pid>/task/<tid>/stat`), ms. */
+function cpuMsOf(statPath: string): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
   } catch {
     return undefined;
   }
 }
+
+const processCpuMs = (pid: string) => cpuMsOf(`/proc/${pid}/stat`);
+/** The main thread of a Node process is the task with the process's id; the rest are V8's (GC, compiler) and libuv's pool. */
+const mainThreadCpuMs = (pid: string) => cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
 
 const nodeCpuMs = () => {
   const u = process.cpuUsage();
@@ -45,18 +49,25 @@ const nodeCpuMs = () => {
 };
 
 export interface CpuMeter {
-  /** Figures `<name>.cpu.<process>` in µs of CPU per event, baseline = wall µs per event since start. */
+  /**
+   * Figures `<name>.cpu.<process>` in µs of CPU per event, baseline = wall µs per event since start; for each
+   * Node process also `<name>.cpu.<process>.main_thread` (JavaScript, and the GC work V8 does on it), so the
+   * rest of its CPU is its helper threads (V8's concurrent GC and optimizing compiler, libuv's pool: gzip).
+   */
   figures(name: string, events: number): Figure[];
 }
 
 /** `others`: more processes to meter by name (the runner processes of bench/processes.ts). */
 export function startCpuMeter(others: Readonly<Record<string, number>> = {}): CpuMeter {
   const servers: Record<string, string | undefined> = { mariadbd: pidOf('mariadbd', 'mysqld'), kafka: pidOf('java') };
-  for (const [name, pid] of Object.entries(others)) servers[name] = String(pid);
+  const nodes: Record<string, string> = { node: String(process.pid) };
+  for (const [name, pid] of Object.entries(others)) servers[name] = nodes[name] = String(pid);
   const startedAt = performance.now();
   const startNode = nodeCpuMs();
   const start: Record<string, number | undefined> = {};
   for (const [name, pid] of Object.entries(servers)) start[name] = pid === undefined ? undefined : processCpuMs(pid);
+  const startMain: Record<string, number | undefined> = {};
+  for (const [name, pid] of Object.entries(nodes)) startMain[name] = mainThreadCpuMs(pid);
   return {
     figures(name, events) {
       const wallUs = ((performance.now() - startedAt) * 1000) / events;
@@ -67,6 +78,12 @@ export function startCpuMeter(others: Readonly<Record<string, number>> = {}): Cp
         const before = start[k];
         const now = pid === undefined ? undefined : processCpuMs(pid);
         if (before !== undefined && now !== undefined) out.push(figure(`${name}.cpu.${k}`, perEvent(now - before), 'µs/event', wallUs));
+      }
+      for (const [k, pid] of Object.entries(nodes)) {
+        const before = startMain[k];
+        const now = mainThreadCpuMs(pid);
+        if (before !== undefined && now !== undefined)
+          out.push(figure(`${name}.cpu.${k}.main_thread`, perEvent(now - before), 'µs/event', wallUs));
       }
       return out;
     },

@@ -190,9 +190,7 @@ export async function runPipeline(
       const rateOf = n / ((performance.now() - t) / 1000);
       figures.push(
         rate(`${label}.processes.end_to_end`, rateOf, 1 / (1 / base.produce + 1 / base.consume)),
-        ...cpu
-          .figures(`${label}.processes`, n)
-          .map((f) => (f.name.endsWith('.cpu.node') ? { ...f, name: f.name.replace(/node$/, 'producer') } : f)),
+        ...cpu.figures(`${label}.processes`, n).map((f) => ({ ...f, name: f.name.replace(/\.cpu\.node(?=$|\.)/, '.cpu.producer') })),
       );
     } finally {
       await Promise.all([enrich.stop(), aggregate.stop()]);
