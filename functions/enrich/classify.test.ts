@@ -173,6 +173,18 @@ describe('utmOf', () => {
     });
     expect(NO_UTM).toEqual({ utmSource: '', utmMedium: '', utmCampaign: '', utmContent: '', utmTerm: '' });
   });
+  it.each([
+    ['https://e.com/?utm%5Fsource=escaped', 'escaped'],
+    ['https://e.com/?%75tm_source=escaped-letter', 'escaped-letter'],
+    ['https://e.com/utm_source/?a=1#utm_source=hash', ''],
+    ['https://e.com/blog?ref=x&utm_source=q', 'q'],
+    ['https://e.com/blog?ref=x', ''],
+    ['https://e.com/', ''],
+  ])('reads %s as the URL parser does', (url, source) => {
+    const q = new URL(url).searchParams;
+    expect(utmOf(url).utmSource).toBe(source);
+    expect(utmOf(url).utmSource).toBe(q.get('utm_source') ?? '');
+  });
 });
 
 describe('page normalisation', () => {

@@ -221,7 +221,12 @@ function param(q: URLSearchParams, name: string): string {
   return (q.get(name) ?? '').replace(CONTROL_CHARS_ALL, '').trim().slice(0, 256);
 }
 
-export function utmOf(url: string): Utm {
+const NO_UTM: Readonly<Utm> = Object.freeze({ utmSource: '', utmMedium: '', utmCampaign: '', utmContent: '', utmTerm: '' });
+
+export function utmOf(url: string): Readonly<Utm> {
+  // Without "utm_" nor a percent-escape (which could spell one) in it, no query key can be a UTM one:
+  // most pageviews, spared a second URL parse.
+  if (!url.includes('utm_') && !url.includes('%')) return NO_UTM;
   const q = new URL(url).searchParams;
   return {
     utmSource: param(q, 'utm_source'),

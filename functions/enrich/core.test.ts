@@ -17,7 +17,7 @@ import type { SiteLookup } from '../sites/types';
 import { dimensionsOf } from './classify';
 import { createEnricher, createEnrichCore, type Outcome } from './core';
 import { handleEnrichRequest, type HttpResponseLike } from './function';
-import { createVisitorHasher } from './identity';
+import { createVisitorHasher, dailySalt, visitorIdOf } from './identity';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const SECRET = 'test-secret-0123456789';
@@ -153,6 +153,19 @@ describe('visitor identity', () => {
       ].map((h) => h.visitorId),
     );
     expect(ids.size).toBe(5);
+  });
+  it.each([
+    ['Europe/Berlin', '2026-03-09T23:30:00Z', '2026-03-10', '2026-03-09'],
+    ['America/New_York', '2026-03-09T03:30:00Z', '2026-03-08', '2026-03-07'], // 23:30 on the 8th, the DST night
+    ['Asia/Kolkata', '2026-12-31T18:40:00Z', '2027-01-01', '2026-12-31'],
+    ['UTC', '2028-03-01T00:00:00Z', '2028-03-01', '2028-02-29'],
+  ])('salts a %s event at %s with the dates %s and %s', (timeZone, at, date, prevDate) => {
+    const ids = hash({ ...base, timeZone, timeMs: Date.parse(at) });
+    const msg = [base.site, base.ip, base.userAgent] as const;
+    expect(ids).toEqual({
+      visitorId: visitorIdOf(dailySalt(SECRET, date), ...msg),
+      prevVisitorId: visitorIdOf(dailySalt(SECRET, prevDate), ...msg),
+    });
   });
   it('uses the salt of the previous site-local day for prevVisitorId', () => {
     const day10 = hash({ ...base, timeMs: Date.parse('2026-03-10T12:00:00Z') });

@@ -6,7 +6,7 @@
  * visitorId, and nothing links one day's visitors to the next without the secret.
  */
 import { createHmac } from 'node:crypto';
-import { localDate } from '../lib/time';
+import { bucketOf, toLocalMs } from '../lib/time';
 
 /** HMAC-SHA256(secret, YYYY-MM-DD): the day's salt. */
 export function dailySalt(secret: string, date: string): Buffer {
@@ -27,26 +27,25 @@ export interface VisitorIds {
 
 export type VisitorHasher = (input: { site: string; timeZone: string; timeMs: number; ip: string; userAgent: string }) => VisitorIds;
 
-/** The date before a YYYY-MM-DD date. */
-function previousDate(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
+/** YYYY-MM-DD of a site-local day bucket (its midnight as wall-clock epoch ms). */
+const dateOfDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
 
 /** visitorIds with the daily salts cached (a handful of dates are live at any time). */
 export function createVisitorHasher(secret: string): VisitorHasher {
-  // per site-local date: its salt and the day before's (the date arithmetic was ~1 % of enrich's CPU per event)
-  const salts = new Map<string, { salt: Buffer; prev: Buffer }>();
-  const saltsOf = (date: string) => {
-    let pair = salts.get(date);
+  // per site-local day bucket: its salt and the day before's, found by the number, so an event builds no
+  // date string (the date arithmetic was ~1 % of enrich's CPU per event, the date string ~3 % of its core)
+  const salts = new Map<number, { salt: Buffer; prev: Buffer }>();
+  const saltsOf = (dayMs: number) => {
+    let pair = salts.get(dayMs);
     if (pair === undefined) {
       if (salts.size > 64) salts.clear();
-      pair = { salt: dailySalt(secret, date), prev: dailySalt(secret, previousDate(date)) };
-      salts.set(date, pair);
+      pair = { salt: dailySalt(secret, dateOfDay(dayMs)), prev: dailySalt(secret, dateOfDay(dayMs - 86_400_000)) };
+      salts.set(dayMs, pair);
     }
     return pair;
   };
   return ({ site, timeZone, timeMs, ip, userAgent }) => {
-    const { salt, prev } = saltsOf(localDate(timeMs, timeZone));
+    const { salt, prev } = saltsOf(bucketOf(toLocalMs(timeMs, timeZone), 'd'));
     return { visitorId: visitorIdOf(salt, site, ip, userAgent), prevVisitorId: visitorIdOf(prev, site, ip, userAgent) };
   };
 }
