@@ -4,8 +4,19 @@
  *
  * Records are CloudEvents in the Kafka binary binding (events/kafka.ts); this file only moves them.
  */
-import { CompressionTypes, Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from 'kafkajs';
+import {
+  CompressionCodecs,
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import { connect as netConnect } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip, unzip } from 'node:zlib';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing } from '../../events';
 import { inboundFromKafka, type BatchHandler, type Publisher } from './bus';
 import { TransientError, errorMessage } from './errors';
@@ -18,6 +29,21 @@ import type { Logger } from './logger';
 // with seven zero-filled buffers (kafkajs-patch.ts).
 patchKafkajsRequestQueue();
 patchKafkajsRecordEncoder();
+
+/**
+ * The zlib level of the gzip batches enrich publishes. kafkajs's own gzip codec uses zlib's default, 6;
+ * level 1 takes half the CPU (7.3–9.9 → 3.6–4.4 µs per enriched record in batches of 500, libuv's pool and
+ * the main thread together; enrich's gzip was ~9 % of its CPU) for 0.105 instead of 0.086 of the bytes.
+ * The level is the writer's choice: every gzip reader (a KafkaSource, the broker, kafkajs) reads it.
+ */
+export const GZIP_LEVEL = 1;
+const gzipAsync = promisify(gzip);
+const unzipAsync = promisify(unzip);
+// kafkajs's documented way to bring a codec (CompressionCodecs[type] = () => codec)
+CompressionCodecs[CompressionTypes.GZIP] = () => ({
+  compress: (encoder: { buffer: Buffer }) => gzipAsync(encoder.buffer, { level: GZIP_LEVEL }),
+  decompress: (buffer: Buffer) => unzipAsync(buffer),
+});
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
