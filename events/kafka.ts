@@ -23,16 +23,23 @@ export interface KafkaOutgoing {
 
 const STRUCTURED = 'application/cloudevents+json';
 
-/** `ce_` + attribute name, made once per name (a pipeline uses a handful) rather than once per event. */
-const headerNames = new Map<string, string>();
-function headerNameOf(attribute: string): string {
-  let header = headerNames.get(attribute);
-  if (header === undefined) {
-    header = `ce_${attribute}`;
-    if (headerNames.size < 256) headerNames.set(attribute, header);
-  }
-  return header;
+/** `make` of each name, made once per name (a pipeline uses a handful of them) rather than once per event. */
+function oncePerName(make: (name: string) => string): (name: string) => string {
+  const made = new Map<string, string>();
+  return (name) => {
+    let v = made.get(name);
+    if (v === undefined) {
+      v = make(name);
+      if (made.size < 256) made.set(name, v);
+    }
+    return v;
+  };
 }
+
+/** The header of an attribute: `ce_` + its name. */
+const headerNameOf = oncePerName((attribute) => `ce_${attribute}`);
+/** The attribute a `ce_` header carries. */
+const attributeNameOf = oncePerName((header) => header.slice(3).toLowerCase());
 
 /** Binary mode: attributes become `ce_` headers, datacontenttype becomes `content-type`, data the value. */
 export function toKafkaMessage<T>(event: CloudEvent<T>): KafkaOutgoing {
@@ -43,23 +50,12 @@ export function toKafkaMessage<T>(event: CloudEvent<T>): KafkaOutgoing {
     if (value === undefined || name === 'datacontenttype' || name === 'partitionkey') continue;
     headers[headerNameOf(name)] = value;
   }
-  return { key: event.attributes.partitionkey ?? null, value: Buffer.from(JSON.stringify(event.data)), headers };
+  return { key: attributes.partitionkey ?? null, value: Buffer.from(JSON.stringify(event.data)), headers };
 }
 
 /** `ce_` in any case (Kafka binding §3.2.3.1: attribute headers are prefixed `ce_`), without a lower-cased copy. */
 function isCeHeader(name: string): boolean {
   return name.length >= 3 && (name.charCodeAt(0) | 0x20) === 0x63 && (name.charCodeAt(1) | 0x20) === 0x65 && name.charCodeAt(2) === 0x5f;
-}
-
-/** The attribute a `ce_` header carries; the few names a pipeline uses are cut and lower-cased once. */
-const attributeNames = new Map<string, string>();
-function attributeNameOf(header: string): string {
-  let name = attributeNames.get(header);
-  if (name === undefined) {
-    name = header.slice(3).toLowerCase();
-    if (attributeNames.size < 256) attributeNames.set(header, name);
-  }
-  return name;
 }
 
 function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
