@@ -6,7 +6,7 @@
  * visitorId, and nothing links one day's visitors to the next without the secret.
  */
 import { createHmac } from 'node:crypto';
-import { bucketOf, toLocalMs } from '../lib/time';
+import { bucketOf, dateOfDay, toLocalMs } from '../lib/time';
 
 /** HMAC-SHA256(secret, YYYY-MM-DD): the day's salt. */
 export function dailySalt(secret: string, date: string): Buffer {
@@ -26,9 +26,6 @@ export interface VisitorIds {
 }
 
 export type VisitorHasher = (input: { site: string; timeZone: string; timeMs: number; ip: string; userAgent: string }) => VisitorIds;
-
-/** YYYY-MM-DD of a site-local day bucket (its midnight as wall-clock epoch ms). */
-const dateOfDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
 
 /** visitorIds with the daily salts cached (a handful of dates are live at any time). */
 export function createVisitorHasher(secret: string): VisitorHasher {

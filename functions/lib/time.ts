@@ -91,7 +91,10 @@ export function bucketOf(localMs: number, grain: Grain): number {
   return Math.floor(localMs / size) * size;
 }
 
+/** The calendar date (YYYY-MM-DD) of a day bucket (a site-local midnight as wall-clock epoch ms). */
+export const dateOfDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
+
 /** The site-local calendar date (YYYY-MM-DD) of a UTC instant. */
 export function localDate(utcMs: number, timeZone: string): string {
-  return new Date(bucketOf(toLocalMs(utcMs, timeZone), 'd')).toISOString().slice(0, 10);
+  return dateOfDay(bucketOf(toLocalMs(utcMs, timeZone), 'd'));
 }
