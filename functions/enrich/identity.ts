@@ -6,7 +6,7 @@
  * visitorId, and nothing links one day's visitors to the next without the secret.
  */
 import { createHmac } from 'node:crypto';
-import { bucketOf, dateOfDay, toLocalMs } from '../lib/time';
+import { bucketOf, dateOfDay, DAY_MS, toLocalMs } from '../lib/time';
 
 /** HMAC-SHA256(secret, YYYY-MM-DD): the day's salt. */
 export function dailySalt(secret: string, date: string): Buffer {
@@ -36,7 +36,7 @@ export function createVisitorHasher(secret: string): VisitorHasher {
     let pair = salts.get(dayMs);
     if (pair === undefined) {
       if (salts.size > 64) salts.clear();
-      pair = { salt: dailySalt(secret, dateOfDay(dayMs)), prev: dailySalt(secret, dateOfDay(dayMs - 86_400_000)) };
+      pair = { salt: dailySalt(secret, dateOfDay(dayMs)), prev: dailySalt(secret, dateOfDay(dayMs - DAY_MS)) };
       salts.set(dayMs, pair);
     }
     return pair;
