@@ -82,12 +82,19 @@ export function eventKey(attributes: Pick<CeAttributes, 'source' | 'id'>): strin
   return digest('sha256', `${attributes.source}\n${attributes.id}`, 'hex').slice(0, 32);
 }
 
+/** The latest instant a visit key's 12 hex digits of time hold (year 10889). */
+const MAX_KEY_TIME = 0xffff_ffff_ffff;
+
 /**
- * visits.visit_key: a hash of the visit's first event's key, so the key is the same whatever order the
- * events arrived in (a late earlier event or a merge re-keys the visit).
+ * visits.visit_key, 32 hex: the visit's first event's time (epoch ms, 12 hex digits), then 20 hex of a hash
+ * of that event's key. It follows from the first event alone, so it is the same whatever order the events
+ * arrived in (a late earlier event or a merge re-keys the visit). Keys grow with time, so a new visit's row
+ * goes at the end of the visits table (clustered by key) and of the events' `(site_id, visit_key)` index,
+ * not on a random page of every retained day (ARCHITECTURE.md "Time-ordered visit keys").
  */
-export function visitKeyOf(firstEventKey: string): string {
-  return digest('sha256', firstEventKey, 'hex').slice(0, 32);
+export function visitKeyOf(firstEventAt: number, firstEventKey: string): string {
+  const at = Math.min(Math.max(0, Math.floor(firstEventAt)), MAX_KEY_TIME);
+  return at.toString(16).padStart(12, '0') + digest('sha256', firstEventKey, 'hex').slice(0, 20);
 }
 
 /** rollups.value_key: first 16 hex of sha1(value) (ARCHITECTURE.md). */

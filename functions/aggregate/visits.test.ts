@@ -9,7 +9,7 @@ import { dayVisitorId, fixtureEvent, FIXTURE_SITES, prng, shuffle } from './fixt
 import { flushEvents } from './flush';
 import { createMemoryStatements, createMemoryTables, type MemoryTables } from './memory-store';
 import { MAX_VISIT_PAGE_KEYS } from '../lib/db/migrations/0005-visit-page-keys';
-import { eventKey, joinPageKeys, localDayOf, valueKeyOf, type FactEvent } from './model';
+import { eventKey, joinPageKeys, localDayOf, valueKeyOf, visitKeyOf, type FactEvent } from './model';
 import { deriveVisits, mergeVisits, visitOfEvent } from './visits';
 
 const SITE = FIXTURE_SITES[2]!; // news.example, UTC: local midnight = UTC midnight
@@ -184,6 +184,37 @@ describe('merging', () => {
     expect(d.changed.map((x) => x.after.visitKey)).toEqual([a.visitKey]);
     expect(d.removed.map((v) => v.visitKey)).toEqual([c.visitKey]);
     expect(d.moves.get(c.visitKey)).toBe(a.visitKey);
+  });
+});
+
+describe('visit keys', () => {
+  it('are the first event’s time (12 hex digits) then 20 hex of its key’s hash: ordered by time, 32 hex', () => {
+    const a = visitOfEvent(fact(ev('p', T0)));
+    const b = visitOfEvent(fact(ev('q', T0 + 1)));
+    const c = visitOfEvent(fact(ev('r', T0 + DAY_MS)));
+    for (const v of [a, b, c]) expect(v.visitKey).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.visitKey.slice(0, 12)).toBe(T0.toString(16).padStart(12, '0'));
+    expect([c.visitKey, a.visitKey, b.visitKey].sort()).toEqual([a.visitKey, b.visitKey, c.visitKey]);
+    // the same first event at the same time, another key: another visit
+    expect(visitKeyOf(T0, a.firstEventKey)).toBe(a.visitKey);
+    expect(visitKeyOf(T0, b.firstEventKey)).not.toBe(a.visitKey);
+  });
+
+  it('a visit stored under a key of the old form (a plain hash) is re-keyed when it grows, and its events move', async () => {
+    const first = ev('p', T0, 'pageview', '/a');
+    const db = await flushAll([[first]]);
+    // as stored before keys held the time: rename the visit and its event's visit key
+    const [[k, stored]] = [...db.visits.entries()] as [[string, ReturnType<typeof visitOfEvent>]];
+    const oldKey = 'f'.repeat(32);
+    db.visits.delete(k);
+    db.visits.set(`${SITE_ID}|${oldKey}`, { ...stored, visitKey: oldKey });
+    for (const [ek, e] of db.events) db.events.set(ek, { ...e, visitKey: oldKey });
+    await flushEvents(createMemoryStatements(db), [fact(ev('p', T0 + MINUTE_MS, 'pageview', '/b'))], { legacyDedupe: false });
+    expect([...db.visits.keys()]).toEqual([`${SITE_ID}|${stored.visitKey}`]);
+    expect([...db.visits.values()].map((v) => [v.pageviews, v.entryPage, v.exitPage])).toEqual([[2, '/a', '/b']]);
+    expect(new Set([...db.events.values()].map((e) => e.visitKey))).toEqual(new Set([stored.visitKey]));
+    const totals = row(db, 'd', '', DAY, '');
+    expect([totals.visits, totals.pageviews, totals.visitors, totals.bounces]).toEqual([1, 2, 1, 0]);
   });
 });
 

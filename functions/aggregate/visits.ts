@@ -20,7 +20,7 @@ export function visitOfEvent(e: FactEvent): Visit {
   const pv = d.kind === 'pageview';
   return {
     siteId: e.siteId,
-    visitKey: visitKeyOf(e.key),
+    visitKey: visitKeyOf(e.time, e.key),
     visitorId: d.visitorId,
     prevVisitorId: d.prevVisitorId,
     day: e.day,
@@ -85,9 +85,9 @@ function extendVisit(v: Visit, e: FactEvent): void {
 export function mergeVisits(a: Visit, b: Visit): Visit {
   const first = before(a.startedAt, a.firstEventKey, b.startedAt, b.firstEventKey) ? a : b;
   const last = before(a.endedAt, a.lastEventKey, b.endedAt, b.lastEventKey) ? b : a;
-  // the first event decides the ids, day, start and dimensions (and the key, a hash of its key)
+  // the first event decides the ids, day, start and dimensions (and the key: its time and a hash of its key)
   const out: Visit = { ...first, pageviews: a.pageviews + b.pageviews, events: a.events + b.events };
-  out.visitKey = visitKeyOf(first.firstEventKey);
+  out.visitKey = visitKeyOf(first.startedAt, first.firstEventKey);
   out.endedAt = last.endedAt;
   out.lastEventKey = last.lastEventKey;
   const entry = a.entryAt === null ? b : b.entryAt === null ? a : before(a.entryAt, a.entryEventKey, b.entryAt, b.entryEventKey) ? a : b;
