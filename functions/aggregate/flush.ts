@@ -8,6 +8,7 @@ import { computeDeltas, sketchAdds, type RollupDelta, type TouchedVisitor, type 
 import { toStoredEvent, type FactEvent, type StoredEvent, type Visit } from './model';
 import type { Statements } from './statements';
 import { deriveVisits } from './visits';
+import { DAY_MS } from '../lib/time';
 
 export interface FlushResult {
   written: number;
@@ -32,14 +33,17 @@ export interface FlushOptions {
 /** Lets I/O callbacks run (a finished statement sends the next) in the middle of a long computation. */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-type IdsBySite = Map<number, Set<string>>;
-const addId = (m: IdsBySite, siteId: number, id: string) => {
+/** Visitor ids by site, then by the day of their salt (statements.ts `VisitorIdsByDay`). */
+type IdsBySite = Map<number, Map<number, Set<string>>>;
+const addId = (m: IdsBySite, siteId: number, day: number, id: string) => {
   if (id === '') return;
-  let s = m.get(siteId);
-  if (s === undefined) m.set(siteId, (s = new Set()));
+  let days = m.get(siteId);
+  if (days === undefined) m.set(siteId, (days = new Map()));
+  let s = days.get(day);
+  if (s === undefined) days.set(day, (s = new Set()));
   s.add(id);
 };
-const has = (m: IdsBySite, siteId: number, id: string) => m.get(siteId)?.has(id) === true;
+const has = (m: IdsBySite, siteId: number, day: number, id: string) => m.get(siteId)?.get(day)?.has(id) === true;
 
 export async function flushEvents(sql: Statements, batch: readonly FactEvent[], opts: FlushOptions): Promise<FlushResult> {
   // 1. dedupe: inside the batch, then against the events table (and the legacy table)
@@ -57,8 +61,8 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
   const ids: IdsBySite = new Map();
   for (const e of fresh) {
     if (e.data.bot) continue;
-    addId(ids, e.siteId, e.data.visitorId);
-    addId(ids, e.siteId, e.data.prevVisitorId);
+    addId(ids, e.siteId, e.day, e.data.visitorId);
+    addId(ids, e.siteId, e.day - DAY_MS, e.data.prevVisitorId);
   }
   const candidates = await sql.loadVisitsByIds(ids, true);
 
@@ -67,14 +71,15 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
 
   // 4. the touched visitor-days: every visitor of a new event or of a changed/removed visit
   const touched: IdsBySite = new Map();
-  for (const e of fresh) if (!e.data.bot) addId(touched, e.siteId, e.data.visitorId);
+  for (const e of fresh) if (!e.data.bot) addId(touched, e.siteId, e.day, e.data.visitorId);
   for (const { before, after } of derived.changed) {
-    if (before !== undefined) addId(touched, before.siteId, before.visitorId);
-    addId(touched, after.siteId, after.visitorId);
+    if (before !== undefined) addId(touched, before.siteId, before.day, before.visitorId);
+    addId(touched, after.siteId, after.day, after.visitorId);
   }
-  for (const v of derived.removed) addId(touched, v.siteId, v.visitorId);
+  for (const v of derived.removed) addId(touched, v.siteId, v.day, v.visitorId);
   const missing: IdsBySite = new Map();
-  for (const [siteId, set] of touched) for (const id of set) if (!has(ids, siteId, id)) addId(missing, siteId, id);
+  for (const [siteId, days] of touched)
+    for (const [day, set] of days) for (const id of set) if (!has(ids, siteId, day, id)) addId(missing, siteId, day, id);
   const more = missing.size === 0 ? [] : await sql.loadVisitsByIds(missing, false);
   const storedEvents = await sql.loadEventsByVisitor(touched);
 
@@ -90,8 +95,8 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
       after: { visits: Visit[]; events: StoredEvent[] };
     }
   >();
-  for (const [siteId, set] of touched) {
-    for (const visitorId of set)
+  for (const [siteId, days] of touched) {
+    for (const visitorId of [...days.values()].flatMap((set) => [...set]))
       states.set(visitorKey(siteId, visitorId), {
         siteId,
         visitorId,

@@ -8,6 +8,7 @@ import { zeroCounters } from './deltas';
 import type { FactEvent, StoredEvent, Visit } from './model';
 import { toStoredEvent } from './model';
 import type { Statements } from './statements';
+import { DAY_MS } from '../lib/time';
 
 export interface MemoryTables {
   events: Map<string, StoredEvent>;
@@ -38,13 +39,14 @@ export function createMemoryStatements(db: MemoryTables): Statements {
       return db.legacyProcessed.size > 0;
     },
     async loadVisitsByIds(ids, alsoPrev) {
+      // as the SQL: an id's visits on its day, and (alsoPrev) the visits it is the previous-day id of on the next
       return [...db.visits.values()].filter((v) => {
-        const s = ids.get(v.siteId);
-        return s !== undefined && (s.has(v.visitorId) || (alsoPrev && s.has(v.prevVisitorId)));
+        const days = ids.get(v.siteId);
+        return days?.get(v.day)?.has(v.visitorId) === true || (alsoPrev && days?.get(v.day - DAY_MS)?.has(v.prevVisitorId) === true);
       });
     },
     async loadEventsByVisitor(ids) {
-      return [...db.events.values()].filter((e) => ids.get(e.siteId)?.has(e.visitorId) === true);
+      return [...db.events.values()].filter((e) => ids.get(e.siteId)?.get(e.day)?.has(e.visitorId) === true);
     },
     async insertEvents(events, visitKeyOf) {
       for (const e of events) {

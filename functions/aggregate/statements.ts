@@ -12,6 +12,8 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import type { Dialect } from '../lib/db';
 import { forceIndex, type SqlStatement } from '../lib/db/dialect';
 import { boundedChunks, preparedRunOf } from '../lib/db/prepared';
+import { EVENTS_VISITOR_INDEX, VISITS_PREV_VISITOR_INDEX, VISITS_VISITOR_INDEX } from '../lib/db/migrations/0007-day-visitor-indexes';
+import { DAY_MS } from '../lib/time';
 import { ROLLUP_COUNTERS } from '../../events/vocabulary';
 import type { RollupDelta, SketchAdd } from './deltas';
 import { valueKeyOf, type EventKindName, type FactEvent, type StoredEvent, type Visit } from './model';
@@ -113,6 +115,13 @@ function bySite<T>(items: readonly T[], site: (t: T) => number): Map<number, T[]
   return out;
 }
 
+/**
+ * Visitor ids by site, then by their day: a visitor id is a hash under one site-local day's salt, so its
+ * rows in `events` and `visits` have that day, and a visit whose prev_visitor_id is that id has the next
+ * (migration 0007: the lookups go through `(site_id, day, visitor_id)` and `(site_id, day, prev_visitor_id)`).
+ */
+export type VisitorIdsByDay = ReadonlyMap<number, ReadonlyMap<number, ReadonlySet<string>>>;
+
 export interface Statements {
   /** Event keys of `events` already in the events table (PK lookups grouped by site-day). */
   findStoredEvents(events: readonly FactEvent[]): Promise<Set<string>>;
@@ -120,10 +129,13 @@ export interface Statements {
   findLegacyProcessed(keys: readonly string[]): Promise<Set<string>>;
   /** Whether the legacy dedupe table still has rows. */
   hasLegacyProcessed(): Promise<boolean>;
-  /** Visits whose visitor_id or prev_visitor_id is one of `ids`, per site (locked). */
-  loadVisitsByIds(ids: ReadonlyMap<number, ReadonlySet<string>>, alsoPrev: boolean): Promise<Visit[]>;
-  /** Stored events of these visitors, per site (locked). */
-  loadEventsByVisitor(ids: ReadonlyMap<number, ReadonlySet<string>>): Promise<StoredEvent[]>;
+  /**
+   * Visits whose visitor_id is one of `ids` (on the ids' day), or (`alsoPrev`) whose prev_visitor_id is (on
+   * the day after), per site (locked).
+   */
+  loadVisitsByIds(ids: VisitorIdsByDay, alsoPrev: boolean): Promise<Visit[]>;
+  /** Stored events of these visitors on the ids' day, per site (locked). */
+  loadEventsByVisitor(ids: VisitorIdsByDay): Promise<StoredEvent[]>;
   insertEvents(events: readonly FactEvent[], visitKeyOf: (key: string) => string): Promise<void>;
   insertProps(events: readonly FactEvent[]): Promise<void>;
   insertVisits(visits: readonly Visit[]): Promise<void>;
@@ -157,23 +169,28 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
   };
 
   /**
-   * Rows of `table` whose `column` holds one of a site's ids, for each of `columns`: one statement per site,
-   * column and IN_LIST ids, through that column's index (named: the optimizer must not choose a scan).
+   * Rows of `table` whose `column` holds one of a site-day's ids, for each of `columns` (on the ids' day plus
+   * `nextDay` days): one statement per site, day, column and IN_LIST ids, through that column's day-local
+   * index (named: the optimizer must not choose a scan).
    */
   async function byIds<R extends object>(
-    ids: ReadonlyMap<number, ReadonlySet<string>>,
+    ids: VisitorIdsByDay,
     select0: string,
     table: string,
-    columns: readonly { column: string; index: string }[],
+    columns: readonly { column: string; index: string; nextDay: 0 | 1 }[],
   ): Promise<R[]> {
-    const parts = [...ids.keys()]
-      .sort((a, b) => a - b)
-      .flatMap((siteId) => chunks([...ids.get(siteId)!].sort(), IN_LIST).map((part) => ({ siteId, part })));
+    const parts: { siteId: number; day: number; part: string[] }[] = [];
+    for (const siteId of [...ids.keys()].sort((a, b) => a - b)) {
+      const days = ids.get(siteId)!;
+      for (const day of [...days.keys()].sort((a, b) => a - b))
+        for (const part of chunks([...days.get(day)!].sort(), IN_LIST)) parts.push({ siteId, day, part });
+    }
     const out: R[] = [];
-    for (const { column, index } of columns) {
-      const from = `${select0} FROM ${table} ${forceIndex(dialect.kind, index)} WHERE site_id = ? AND ${column} IN`;
-      for (const { siteId, part } of parts) {
-        for (const row of await select<R>(`${from} (${inList(part.length)})${dialect.forUpdate}`, [siteId, ...part])) out.push(row);
+    for (const { column, index, nextDay } of columns) {
+      const from = `${select0} FROM ${table} ${forceIndex(dialect.kind, index)} WHERE site_id = ? AND day = ? AND ${column} IN`;
+      for (const { siteId, day, part } of parts) {
+        const rows = await select<R>(`${from} (${inList(part.length)})${dialect.forUpdate}`, [siteId, day + nextDay * DAY_MS, ...part]);
+        for (const row of rows) out.push(row);
       }
     }
     return out;
@@ -218,8 +235,8 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
     },
 
     async loadVisitsByIds(ids, alsoPrev) {
-      const byVisitor = { column: 'visitor_id', index: 'visits_site_id_visitor_id' };
-      const byPrev = { column: 'prev_visitor_id', index: 'visits_site_id_prev_visitor_id' };
+      const byVisitor = { column: 'visitor_id', index: VISITS_VISITOR_INDEX, nextDay: 0 } as const;
+      const byPrev = { column: 'prev_visitor_id', index: VISITS_PREV_VISITOR_INDEX, nextDay: 1 } as const;
       const rows = await byIds<Record<string, unknown>>(
         ids,
         `SELECT ${VISIT_SELECT}`,
@@ -249,7 +266,7 @@ export function createStatements(sequelize: Sequelize, dialect: Dialect, t: Tran
         engaged_ms: number | string;
         scroll_depth: number | string | null;
       }>(ids, 'SELECT site_id, day, event_key, ts, visit_key, visitor_id, kind, bot, name, page, engaged_ms, scroll_depth', 'events', [
-        { column: 'visitor_id', index: 'events_site_id_visitor_id' },
+        { column: 'visitor_id', index: EVENTS_VISITOR_INDEX, nextDay: 0 },
       ]);
       return rows.map((r) => ({
         siteId: Number(r.site_id),

@@ -302,6 +302,7 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
         '0004-goals',
         '0005-visit-page-keys',
         '0006-ascii-keys',
+        '0007-day-visitor-indexes',
       ]);
       const charsets = async () =>
         Object.fromEntries(
@@ -323,9 +324,22 @@ describeWithServices('migrations on MySQL/MariaDB', ['mysql'], (get) => {
         'visits.prev_visitor_id': 'ascii',
         'events.page': 'utf8mb4',
       });
-      const visitIndexes = async () =>
-        new Set(((await db.sequelize.getQueryInterface().showIndex('visits')) as { name: string }[]).map((i) => i.name));
+      const indexes = async (table: string) =>
+        new Set(((await db.sequelize.getQueryInterface().showIndex(table)) as { name: string }[]).map((i) => i.name));
+      const visitIndexes = () => indexes('visits');
       expect(await visitIndexes()).not.toContain('visits_site_id_day');
+      // 0007: the visitor-id lookups go through day-local indexes
+      expect([...(await visitIndexes())].filter((i) => i.includes('visitor')).sort()).toEqual([
+        'visits_site_day_prev_visitor',
+        'visits_site_day_visitor',
+      ]);
+      expect([...(await indexes('events'))].filter((i) => i.includes('visitor'))).toEqual(['events_site_day_visitor']);
+      await migrator.down({ to: '0007-day-visitor-indexes' });
+      expect([...(await visitIndexes())].filter((i) => i.includes('visitor')).sort()).toEqual([
+        'visits_site_id_prev_visitor_id',
+        'visits_site_id_visitor_id',
+      ]);
+      expect([...(await indexes('events'))].filter((i) => i.includes('visitor'))).toEqual(['events_site_id_visitor_id']);
 
       // 0006 on stored facts: the rows stay, found by their keys
       await migrator.down({ to: '0006-ascii-keys' });

@@ -15,6 +15,7 @@ import * as m0003 from './migrations/0003-storage-v2';
 import * as m0004 from './migrations/0004-goals';
 import * as m0005 from './migrations/0005-visit-page-keys';
 import * as m0006 from './migrations/0006-ascii-keys';
+import * as m0007 from './migrations/0007-day-visitor-indexes';
 
 export interface Migration {
   up(qi: QueryInterface): Promise<void>;
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly { name: string; migration: Migration }[] = [
   { name: '0004-goals', migration: m0004 },
   { name: '0005-visit-page-keys', migration: m0005 },
   { name: '0006-ascii-keys', migration: m0006 },
+  { name: '0007-day-visitor-indexes', migration: m0007 },
 ];
 
 export function createMigrator(sequelize: Sequelize) {
