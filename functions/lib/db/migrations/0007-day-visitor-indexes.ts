@@ -7,7 +7,10 @@
  * writes these indexes near the end of its day's range, not on a random page of every retained day.
  *
  * Adding and dropping a secondary index is an in-place ALTER on MySQL 8 and MariaDB (writes go on meanwhile).
- * The new indexes are added before the old ones go, so the old lookups stay served while the ALTER runs.
+ * The new indexes are added before the old ones go, so the old lookups stay served while the ALTERs run. Once
+ * the old ones are gone, a previous build's aggregate (which names them in FORCE INDEX) fails its flushes until
+ * the new build replaces it: nothing is lost (the records stay uncommitted, the HTTP path answers 503 and is
+ * retried), so run the migration Job with the rollout.
  */
 import type { QueryInterface } from 'sequelize';
 
