@@ -8,7 +8,8 @@ import { ROLLUP_COUNTERS } from '../../events/vocabulary';
 import { buildEvents, FIXTURE_SITES, oracle, prng, randomBatches, shuffle, type OracleCounters } from './fixtures';
 import { flushEvents } from './flush';
 import { createMemoryStatements, createMemoryTables, type MemoryTables } from './memory-store';
-import { eventKey, localDayOf, type FactEvent } from './model';
+import { eventKey, type FactEvent } from './model';
+import { localDayOf } from '../lib/time';
 
 const siteIds = new Map(FIXTURE_SITES.map((s, i) => [s.hostname, { id: i + 1, timezone: s.timezone }]));
 const hostnames = new Map(FIXTURE_SITES.map((s, i) => [i + 1, s.hostname]));

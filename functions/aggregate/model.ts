@@ -6,7 +6,6 @@
 import type { CeAttributes, EnrichedTraffic } from '../../events';
 import { digest } from '../../events/digest';
 import { MAX_VISIT_PAGE_KEYS, PAGE_KEY_LENGTH } from '../lib/db/migrations/0005-visit-page-keys';
-import { bucketOf, toLocalMs } from '../lib/time';
 
 /** An enriched event of a registered site, about to be stored. */
 export interface FactEvent {
@@ -122,9 +121,6 @@ export function splitPageKeys(keys: string): string[] {
   for (let i = 0; i < keys.length; i += PAGE_KEY_LENGTH) out.push(keys.slice(i, i + PAGE_KEY_LENGTH));
   return out;
 }
-
-/** The site-local day bucket of an instant. */
-export const localDayOf = (utcMs: number, timezone: string): number => bucketOf(toLocalMs(utcMs, timezone), 'd');
 
 /** Visits are made of pageviews and custom events of people (never engagement, never bots). */
 export const isVisitEvent = (d: Pick<EnrichedTraffic, 'kind' | 'bot'>): boolean => !d.bot && d.kind !== 'engagement';

@@ -6,8 +6,7 @@
  */
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Dialect } from '../lib/db';
-import { DAY_MS, HOUR_MS } from '../lib/time';
-import { localDayOf } from './model';
+import { DAY_MS, HOUR_MS, localDayOf } from '../lib/time';
 
 /** Dedupe must outlive Kafka's 7-day retention, so facts (the dedupe record) are kept at least 8 days. */
 export const MIN_FACT_RETENTION_DAYS = 8;

@@ -4,12 +4,12 @@
  */
 import type { CloudEvent, EnrichedTraffic } from '../../events';
 import { ROLLUP_COUNTERS, VISIT_INACTIVITY_MS, type Counters } from '../../events/vocabulary';
-import { DAY_MS, MINUTE_MS } from '../lib/time';
+import { DAY_MS, MINUTE_MS, localDayOf } from '../lib/time';
 import { dayVisitorId, fixtureEvent, FIXTURE_SITES, prng, shuffle } from './fixtures';
 import { flushEvents } from './flush';
 import { createMemoryStatements, createMemoryTables, type MemoryTables } from './memory-store';
 import { MAX_VISIT_PAGE_KEYS } from '../lib/db/migrations/0005-visit-page-keys';
-import { eventKey, joinPageKeys, localDayOf, valueKeyOf, visitKeyOf, type FactEvent } from './model';
+import { eventKey, joinPageKeys, valueKeyOf, visitKeyOf, type FactEvent } from './model';
 import { deriveVisits, mergeVisits, visitOfEvent } from './visits';
 
 const SITE = FIXTURE_SITES[2]!; // news.example, UTC: local midnight = UTC midnight

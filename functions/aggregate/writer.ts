@@ -21,7 +21,8 @@ import type { SiteInfo } from '../sites/types';
 import { createGroupCommitBuffer } from './buffer';
 import { faultPoint } from '../lib/fault';
 import { flushEvents, type FlushResult } from './flush';
-import { eventKey, localDayOf, type FactEvent } from './model';
+import { eventKey, type FactEvent } from './model';
+import { localDayOf } from '../lib/time';
 import { DEFAULT_FACT_RETENTION_DAYS, DEFAULT_PRUNE_CHUNK, pruneExpired, RETENTION, type PruneResult } from './prune';
 import { createStatements } from './statements';
 

@@ -6,7 +6,7 @@
  * visitorId, and nothing links one day's visitors to the next without the secret.
  */
 import { createHmac } from 'node:crypto';
-import { bucketOf, dateOfDay, DAY_MS, toLocalMs } from '../lib/time';
+import { dateOfDay, DAY_MS, localDayOf } from '../lib/time';
 
 /** HMAC-SHA256(secret, YYYY-MM-DD): the day's salt. */
 export function dailySalt(secret: string, date: string): Buffer {
@@ -42,7 +42,7 @@ export function createVisitorHasher(secret: string): VisitorHasher {
     return pair;
   };
   return ({ site, timeZone, timeMs, ip, userAgent }) => {
-    const { salt, prev } = saltsOf(bucketOf(toLocalMs(timeMs, timeZone), 'd'));
+    const { salt, prev } = saltsOf(localDayOf(timeMs, timeZone));
     return { visitorId: visitorIdOf(salt, site, ip, userAgent), prevVisitorId: visitorIdOf(prev, site, ip, userAgent) };
   };
 }

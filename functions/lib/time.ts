@@ -94,7 +94,13 @@ export function bucketOf(localMs: number, grain: Grain): number {
 /** The calendar date (YYYY-MM-DD) of a day bucket (a site-local midnight as wall-clock epoch ms). */
 export const dateOfDay = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
 
+/**
+ * The site-local day bucket of a UTC instant: enrich's salt day and aggregate's `day` of an event, one
+ * function so they agree (the writer looks a visitor id up on its salt's day, migration 0007).
+ */
+export const localDayOf = (utcMs: number, timeZone: string): number => bucketOf(toLocalMs(utcMs, timeZone), 'd');
+
 /** The site-local calendar date (YYYY-MM-DD) of a UTC instant. */
 export function localDate(utcMs: number, timeZone: string): string {
-  return dateOfDay(bucketOf(toLocalMs(utcMs, timeZone), 'd'));
+  return dateOfDay(localDayOf(utcMs, timeZone));
 }
