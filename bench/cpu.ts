@@ -43,6 +43,36 @@ const processCpuMs = (pid: string) => cpuMsOf(`/proc/${pid}/stat`);
 /** The main thread of a Node process is the task with the process's id; the rest are V8's (GC, compiler) and libuv's pool. */
 const mainThreadCpuMs = (pid: string) => cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
 
+/**
+ * CPU ms of a Node process's threads other than the main one, by thread name (`/proc/<pid>/task/<tid>/comm`).
+ * Node 24 names them: `V8Worker` (V8's concurrent and parallel GC, its optimizing compiler), `libuv-worker`
+ * (libuv's pool: zlib's gzip), `DelayedTaskSche`, `SignalInspector`. Node 20 names every thread `node`, so
+ * there the split says nothing and is left out. A thread that ended meanwhile drops out of the sum.
+ */
+function helperThreadsCpuMs(pid: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    if (tid === pid) continue;
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ms = cpuMsOf(`/proc/${pid}/task/${tid}/stat`);
+      if (ms !== undefined) out.set(name, (out.get(name) ?? 0) + ms);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** `V8Worker` → `v8worker`, `libuv-worker` → `libuv_worker`: figure-name safe. */
+const threadKey = (name: string) => name.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+
 const nodeCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -52,7 +82,8 @@ export interface CpuMeter {
   /**
    * Figures `<name>.cpu.<process>` in µs of CPU per event, baseline = wall µs per event since start; for each
    * Node process also `<name>.cpu.<process>.main_thread` (JavaScript, and the GC work V8 does on it), so the
-   * rest of its CPU is its helper threads (V8's concurrent GC and optimizing compiler, libuv's pool: gzip).
+   * rest of its CPU is its helper threads (V8's concurrent GC and optimizing compiler, libuv's pool: gzip),
+   * split by thread name as `<name>.cpu.<process>.threads.<thread>` where the runtime names them (Node 24).
    */
   figures(name: string, events: number): Figure[];
 }
@@ -67,7 +98,11 @@ export function startCpuMeter(others: Readonly<Record<string, number>> = {}): Cp
   const start: Record<string, number | undefined> = {};
   for (const [name, pid] of Object.entries(servers)) start[name] = pid === undefined ? undefined : processCpuMs(pid);
   const startMain: Record<string, number | undefined> = {};
-  for (const [name, pid] of Object.entries(nodes)) startMain[name] = mainThreadCpuMs(pid);
+  const startHelpers: Record<string, Map<string, number>> = {};
+  for (const [name, pid] of Object.entries(nodes)) {
+    startMain[name] = mainThreadCpuMs(pid);
+    startHelpers[name] = helperThreadsCpuMs(pid);
+  }
   return {
     figures(name, events) {
       const wallUs = ((performance.now() - startedAt) * 1000) / events;
@@ -84,6 +119,12 @@ export function startCpuMeter(others: Readonly<Record<string, number>> = {}): Cp
         const now = mainThreadCpuMs(pid);
         if (before !== undefined && now !== undefined)
           out.push(figure(`${name}.cpu.${k}.main_thread`, perEvent(now - before), 'µs/event', wallUs));
+        const helpers = helperThreadsCpuMs(pid);
+        if (helpers.size < 2) continue; // one name for every thread (Node 20): no split
+        for (const [thread, ms] of helpers)
+          out.push(
+            figure(`${name}.cpu.${k}.threads.${threadKey(thread)}`, perEvent(ms - (startHelpers[k]!.get(thread) ?? 0)), 'µs/event', wallUs),
+          );
       }
       return out;
     },
