@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createEnrichedEvent, type CloudEvent, type EnrichedTraffic } from '../../events';
 import { ROLLUP_COUNTERS, SESSION_DIMENSIONS, VISIT_INACTIVITY_MS, type Counters } from '../../events/vocabulary';
-import { bucketOf, DAY_MS, toLocalMs, type Grain } from '../lib/time';
+import { bucketOf, DAY_MS, localDayOf, toLocalMs, type Grain } from '../lib/time';
 import { prng } from '../lib/prng';
 
 export { prng };
@@ -66,8 +66,6 @@ export function dayVisitorId(person: string, localDay: number): string {
   return createHash('sha256').update(`${person}\n${localDay}`).digest('hex').slice(0, 16);
 }
 
-const localDay = (utcMs: number, tz: string) => bucketOf(toLocalMs(utcMs, tz), 'd');
-
 export interface BuildOptions {
   seed: number;
   /** visits to generate (gaps over 30 minutes inside one split it into more) */
@@ -82,7 +80,7 @@ export function fixtureEvent(
   o: { site: FixtureSite; person: string; t: number; id: string; kind: EnrichedTraffic['kind']; path: string; bot?: boolean },
   extra: Partial<EnrichedTraffic> = {},
 ): CloudEvent<EnrichedTraffic> {
-  const day = localDay(o.t, o.site.timezone);
+  const day = localDayOf(o.t, o.site.timezone);
   const data: EnrichedTraffic = {
     site: o.site.hostname,
     kind: o.kind,
@@ -137,7 +135,7 @@ export function buildEvents(opts: BuildOptions): CloudEvent<EnrichedTraffic>[] {
     let t = start + Math.floor(r() * 36 * 3_600_000);
     if (r() < (opts.midnightShare ?? 0.1)) {
       // just before a local midnight: the visit continues into the next site-day with new visitorIds
-      const next = localDay(t, site.timezone) + DAY_MS;
+      const next = localDayOf(t, site.timezone) + DAY_MS;
       t = t + (next - toLocalMs(t, site.timezone)) - Math.floor(r() * 20 * 60_000) - 1;
     }
     const dims: Partial<EnrichedTraffic> = {

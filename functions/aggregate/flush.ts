@@ -95,15 +95,15 @@ export async function flushEvents(sql: Statements, batch: readonly FactEvent[], 
       after: { visits: Visit[]; events: StoredEvent[] };
     }
   >();
-  for (const [siteId, days] of touched) {
-    for (const visitorId of [...days.values()].flatMap((set) => [...set]))
-      states.set(visitorKey(siteId, visitorId), {
-        siteId,
-        visitorId,
-        before: { visits: [], events: [] },
-        after: { visits: [], events: [] },
-      });
-  }
+  for (const [siteId, days] of touched)
+    for (const set of days.values())
+      for (const visitorId of set)
+        states.set(visitorKey(siteId, visitorId), {
+          siteId,
+          visitorId,
+          before: { visits: [], events: [] },
+          after: { visits: [], events: [] },
+        });
   const stateOf = (siteId: number, visitorId: string) => states.get(visitorKey(siteId, visitorId));
   const gone = new Set(derived.removed.map((v) => `${v.siteId}|${v.visitKey}`));
   const replaced = new Set(derived.changed.filter((c) => c.before !== undefined).map((c) => `${c.after.siteId}|${c.after.visitKey}`));
