@@ -3,12 +3,14 @@
  * MariaDB (dropped afterwards), the seeded workload, and the product's own stages wired the way
  * their `main.ts` files wire them (kafkajs runners, Kafka publishers, the aggregate stage).
  */
+import { Kafka, logLevel } from 'kafkajs';
 import { DEFAULT_FLUSH_SIZE } from '../functions/aggregate/config';
 import { toKafkaMessage, type CloudEvent, type EnrichedTraffic, type RawTraffic, type Topics } from '../events';
 import { createAggregateStage, type AggregateStage } from '../functions/aggregate/stage';
 import { startAggregateRunner } from '../functions/aggregate/runner';
 import { createEnricher, type Enricher } from '../functions/enrich/core';
 import { createEnricherFromConfig, startEnrichRunner } from '../functions/enrich/runner';
+import { runGeneration } from '../functions/generate/run';
 import { createSimulator } from '../functions/generate/simulator';
 import { DEMO_SITES } from '../functions/generate/sites';
 import type { SiteSpec } from '../functions/generate/sites';
@@ -21,7 +23,8 @@ import { silentLogger } from '../functions/lib/logger';
 import { createCachedSiteLookup, createSiteRegistry } from '../functions/sites/registry';
 import { inboundFromKafka } from '../functions/lib/bus';
 import { createTestDatabase, createTestTopics, runId } from '../test/services';
-import { until } from './figure';
+import { startCpuMeter, type CpuMeter } from './cpu';
+import { until, type Figure } from './figure';
 
 export interface BenchEnv {
   brokers: string[];
@@ -49,15 +52,7 @@ export interface Scratch {
 export async function createScratch(env: BenchEnv, sites: readonly SiteSpec[], partitions = 4): Promise<Scratch> {
   const id = runId();
   const t = await createTestTopics(env.brokers, `wtm.bench.${id}`, partitions);
-  const d = await createTestDatabase(env.mysqlServerUrl, `wtm_bench_${id}`);
-  const db = createDatabase({ url: d.url });
-  try {
-    await db.migrate();
-    const registry = createSiteRegistry(db);
-    for (const s of sites) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: true });
-  } finally {
-    await db.close();
-  }
+  const d = await createScratchDatabase(env, sites, id);
   return {
     topics: t.topics,
     prefix: t.prefix,
@@ -67,6 +62,24 @@ export async function createScratch(env: BenchEnv, sites: readonly SiteSpec[], p
       await d.drop();
     },
   };
+}
+
+/** An empty migrated database `wtm_bench_<id>` with the sites registered. */
+export async function createScratchDatabase(
+  env: BenchEnv,
+  sites: readonly SiteSpec[],
+  id = runId(),
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const d = await createTestDatabase(env.mysqlServerUrl, `wtm_bench_${id}`);
+  const db = createDatabase({ url: d.url });
+  try {
+    await db.migrate();
+    const registry = createSiteRegistry(db);
+    for (const s of sites) await registry.add({ hostname: s.hostname, timezone: s.timezone, isPublic: true });
+  } finally {
+    await db.close();
+  }
+  return d;
 }
 
 /**
@@ -221,4 +234,62 @@ export async function enrichInProcess(s: Scratch, raw: readonly CloudEvent<RawTr
     await db.close();
   }
   return out;
+}
+
+/** What a pass that drained a topic measured: events/s, and its CPU figures under a name of the caller's. */
+export interface Pass {
+  rate: number;
+  cpu(name: string): Figure[];
+}
+
+/** The rate and CPU of a pass that drained `n` events since `t`, taken now (before its consumer stops). */
+export function measured(n: number, t: number, meter: CpuMeter): Pass {
+  const rate = n / ((performance.now() - t) / 1000);
+  const at = meter.figures('pass', n);
+  return { rate, cpu: (name) => at.map((f) => ({ ...f, name: f.name.replace(/^pass/, name) })) };
+}
+
+/**
+ * A bare kafkajs consumer (a new group) from the beginning of `topic`, its eachBatch only counting, until it
+ * has seen `n` records: the no-op consumer the stages' rates are compared with. Rate and CPU run from the
+ * group join (kafkajs' join takes seconds and is not throughput).
+ */
+export async function drainNoop(env: BenchEnv, topic: string, n: number, timeoutMs: number): Promise<Pass> {
+  const kafka = new Kafka({ clientId: 'bench-noop', brokers: env.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-noop-${runId()}` });
+  let joinedAt = 0;
+  let cpu = startCpuMeter();
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = performance.now();
+    cpu = startCpuMeter();
+  });
+  let seen = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+      },
+    });
+    await until('the no-op consumer sees every record', () => seen >= n, timeoutMs);
+    return measured(n, joinedAt, cpu);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** The generate stage as the CLI runs it: batches of 500 through the kafkajs publisher, 8 in flight. */
+export async function produceWithPublisher(
+  env: BenchEnv,
+  topic: string,
+  events: readonly CloudEvent<RawTraffic>[],
+  compression: Compression,
+) {
+  const publisher = createKafkaPublisher({ brokers: env.brokers, clientId: 'wtm-generate', logger: silentLogger, compression });
+  try {
+    await runGeneration({ items: events.map((event) => ({ type: 'event' as const, event })), publisher, topic, batchSize: 500, rate: 0 });
+  } finally {
+    await publisher.close();
+  }
 }

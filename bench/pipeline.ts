@@ -21,15 +21,22 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { toKafkaMessage, type CloudEvent, type KafkaOutgoing, type RawTraffic } from '../events';
-import { runGeneration } from '../functions/generate/run';
 import { DEMO_SITES } from '../functions/generate/sites';
-import { createKafkaPublisher, type Compression } from '../functions/lib/kafka';
-import { silentLogger } from '../functions/lib/logger';
 import { createTestTopics } from '../test/services';
 import { startCpuMeter } from './cpu';
 import { startRunnerProcess } from './processes';
 import { main, rate, figure, until, type Figure } from './figure';
-import { benchEnv, createScratch, seededWorkload, startAggregate, startEnrich, type BenchEnv, type StageOptions } from './harness';
+import {
+  benchEnv,
+  createScratch,
+  drainNoop,
+  produceWithPublisher,
+  seededWorkload,
+  startAggregate,
+  startEnrich,
+  type BenchEnv,
+  type StageOptions,
+} from './harness';
 
 const timeoutFor = (n: number) => 120_000 + n * 2; // 2 ms per event: far beyond any sane rate, so only a hang trips it
 
@@ -53,38 +60,10 @@ async function baseline(
     const produceS = (performance.now() - started) / 1000;
     await producer.disconnect();
 
-    const consumer = kafka.consumer({ groupId: `bench-baseline-${t.prefix}` });
-    let joinedAt = 0;
-    let cpu = startCpuMeter();
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      joinedAt = performance.now();
-      cpu = startCpuMeter();
-    });
-    let seen = 0;
-    await consumer.connect();
-    await consumer.subscribe({ topic: t.topics.raw, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-      },
-    });
-    await until('baseline consumer sees every record', () => seen >= messages.length, timeoutFor(messages.length));
-    const consumeS = (performance.now() - joinedAt) / 1000;
-    const consumeCpu = cpu.figures('baseline.kafkajs_consume_noop', messages.length);
-    await consumer.disconnect();
-    return { produce: messages.length / produceS, consume: messages.length / consumeS, consumeCpu };
+    const consumed = await drainNoop(env, t.topics.raw, messages.length, timeoutFor(messages.length));
+    return { produce: messages.length / produceS, consume: consumed.rate, consumeCpu: consumed.cpu('baseline.kafkajs_consume_noop') };
   } finally {
     await t.drop();
-  }
-}
-
-/** The generate stage as the CLI runs it: batches of 500 through the kafkajs publisher, 8 in flight. */
-async function produceWithPublisher(env: BenchEnv, topic: string, events: readonly CloudEvent<RawTraffic>[], compression: Compression) {
-  const publisher = createKafkaPublisher({ brokers: env.brokers, clientId: 'wtm-generate', logger: silentLogger, compression });
-  try {
-    await runGeneration({ items: events.map((event) => ({ type: 'event' as const, event })), publisher, topic, batchSize: 500, rate: 0 });
-  } finally {
-    await publisher.close();
   }
 }
 

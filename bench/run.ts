@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Figure } from './figure';
 
 const ROOT = join(__dirname, '..');
-const BENCHES = ['pipeline', 'breakdown', 'knative', 'freshness', 'query', 'web'] as const;
+const BENCHES = ['pipeline', 'floor', 'breakdown', 'knative', 'freshness', 'query', 'web'] as const;
 type Bench = (typeof BENCHES)[number];
 
 /** Sizes of a full run; each can be overridden from the environment. */
@@ -26,6 +26,7 @@ const DEFAULTS: Record<string, string> = {
   BENCH_EVENTS: '100000',
   BENCH_STAGED_EVENTS: '100000',
   BENCH_COMPARE_EVENTS: '20000',
+  BENCH_FLOOR_ROUNDS: '3',
   BENCH_BREAKDOWN_EVENTS: '20000',
   BENCH_HTTP_EVENTS: '3000',
   BENCH_FRESHNESS_SECONDS: '30',
