@@ -3,7 +3,7 @@
  * colour the next), collects the JSON figure lines they print into bench/results/latest.json and
  * regenerates the results table in BENCHMARKS.md (between its BEGIN/END markers).
  *
- *   npm run bench                       all, sizes below (about 12 minutes on 2 shared cores)
+ *   npm run bench                       all, sizes below (about 14 minutes on 2 shared cores)
  *   npm run bench -- pipeline web       only these
  *   BENCH_EVENTS=1000000 npm run bench -- pipeline     the issue's 1 M-event pipeline run
  *
