@@ -31,7 +31,7 @@ import { createKafkaPublisher } from '../functions/lib/kafka';
 import { silentLogger } from '../functions/lib/logger';
 import { buildFunctions, startCollect } from '../test/collect/harness';
 import { createTestTopics, freePort, runId } from '../test/services';
-import { figure, main, percentile, sleep, type Figure } from './figure';
+import { figure, main, median, sleep, type Figure } from './figure';
 import { benchEnv } from './harness';
 
 const CONCURRENCY = 64;
@@ -146,12 +146,6 @@ const SUBJECTS = [
   'handler on node:http as in npm start',
   'handler on node:http, no Kafka',
 ] as const;
-
-const median = (xs: readonly number[]): number =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 
 async function run(): Promise<Figure[]> {
   const { brokers } = benchEnv();

@@ -29,29 +29,23 @@ import { DEMO_SITES } from '../functions/generate/sites';
 import { createDatabase, type Database } from '../functions/lib/db';
 import { silentLogger } from '../functions/lib/logger';
 import { createCachedSiteLookup, createSiteRegistry } from '../functions/sites/registry';
+import { runId } from '../test/services';
 import { startCpuMeter } from './cpu';
-import { figure, main, percentile, rate, until, type Figure } from './figure';
+import { figure, main, median, rate, until, type Figure } from './figure';
 import {
   benchEnv,
   createScratch,
-  createScratchDatabase,
   drainNoop,
   measured,
   produceWithPublisher,
   seededWorkload,
   startAggregate,
   startEnrich,
+  timeoutFor,
+  withScratchDatabase,
   type BenchEnv,
   type Pass,
 } from './harness';
-
-const timeoutFor = (n: number) => 120_000 + n * 2;
-
-const median = (xs: readonly number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 
 /** A writer that stores what `store` stores of each flush, behind the product's group-commit buffer. */
 function floorWriter(store: (items: ResolvedEvent[]) => Promise<void>): Writer {
@@ -82,7 +76,14 @@ const eventsOnly = (db: Database) => (items: ResolvedEvent[]) =>
   });
 
 /** The product's runner and aggregator on the enriched topic, in front of a floor writer; resolves at n events. */
-async function drainWith(env: BenchEnv, topics: Topics, databaseUrl: string, n: number, writerOf: (db: Database) => Writer) {
+async function drainWith(
+  env: BenchEnv,
+  topics: Topics,
+  databaseUrl: string,
+  n: number,
+  name: string,
+  writerOf: (db: Database) => Writer,
+): Promise<Pass> {
   const db = createDatabase({ url: databaseUrl });
   const writer = writerOf(db);
   const aggregator = createAggregator({
@@ -96,14 +97,14 @@ async function drainWith(env: BenchEnv, topics: Topics, databaseUrl: string, n: 
     topics,
     aggregator,
     logger: silentLogger,
-    groupId: `wtm-floor-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    groupId: `wtm-floor-${runId()}`,
   });
   try {
     await until('the floor runner joins its group', () => consumer.ready(), 60_000);
     const t = performance.now();
     const cpu = startCpuMeter();
     await until('the floor runner drains the topic', () => writer.stats().written >= n, timeoutFor(n));
-    return measured(n, t, cpu);
+    return measured(name, n, t, cpu);
   } finally {
     await consumer.stop();
     await writer.close();
@@ -129,28 +130,22 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
 
     for (let r = 1; r <= rounds; r++) {
       const label = `floor.r${r}`;
-      const base = await drainNoop(be, s.topics.raw, n, timeoutFor(n));
-      figures.push(rate(`${label}.noop_raw`, base.rate, null), ...base.cpu(`${label}.noop_raw`));
-      const passes: [string, () => Promise<Pass>][] = [
-        ['noop_enriched', () => drainNoop(be, s.topics.enriched, enriched, timeoutFor(enriched))],
-        ['decode', () => drainWith(be, s.topics, s.databaseUrl, enriched, () => floorWriter(async () => undefined))],
+      const base = await drainNoop(be, s.topics.raw, n, `${label}.noop_raw`);
+      figures.push(rate(`${label}.noop_raw`, base.rate, null), ...base.cpu);
+      const passes: [string, (name: string) => Promise<Pass>][] = [
+        ['noop_enriched', (name) => drainNoop(be, s.topics.enriched, enriched, name)],
+        ['decode', (name) => drainWith(be, s.topics, s.databaseUrl, enriched, name, () => floorWriter(async () => undefined))],
         [
           'events',
-          async () => {
-            const d = await createScratchDatabase(be, DEMO_SITES);
-            try {
-              return await drainWith(be, s.topics, d.url, enriched, (db) => floorWriter(eventsOnly(db)));
-            } finally {
-              await d.drop();
-            }
-          },
+          (name) =>
+            withScratchDatabase(be, DEMO_SITES, (url) => drainWith(be, s.topics, url, enriched, name, (db) => floorWriter(eventsOnly(db)))),
         ],
-        ['full', () => drainFull(be, s.topics, enriched)],
+        ['full', (name) => drainFull(be, s.topics, enriched, name)],
       ];
       for (const [name, pass] of passes) {
-        const p = await pass();
+        const p = await pass(`${label}.${name}`);
         const f = rate(`${label}.${name}`, p.rate, base.rate);
-        figures.push(f, ...p.cpu(`${label}.${name}`));
+        figures.push(f, ...p.cpu);
         ratios.set(name, [...(ratios.get(name) ?? []), f.ratio ?? 0]);
       }
     }
@@ -163,21 +158,18 @@ export async function run(env: Readonly<Record<string, string | undefined>> = pr
 }
 
 /** The product's aggregate stage, as the staged pipeline pass starts it, on a fresh database. */
-async function drainFull(env: BenchEnv, topics: Topics, n: number) {
-  const d = await createScratchDatabase(env, DEMO_SITES);
-  try {
-    const agg = await startAggregate(env, { topics, prefix: `floor-${Date.now().toString(36)}`, databaseUrl: d.url, drop: d.drop });
+function drainFull(env: BenchEnv, topics: Topics, n: number, name: string): Promise<Pass> {
+  return withScratchDatabase(env, DEMO_SITES, async (url) => {
+    const agg = await startAggregate(env, { topics, prefix: `floor-${runId()}`, databaseUrl: url, drop: async () => undefined });
     try {
       const t = performance.now();
       const cpu = startCpuMeter();
       await until('aggregate stores every event', () => agg.handled() >= n, timeoutFor(n));
-      return measured(n, t, cpu);
+      return measured(name, n, t, cpu);
     } finally {
       await agg.stop();
     }
-  } finally {
-    await d.drop();
-  }
+  });
 }
 
 /** Records on the enriched topic (the events enrich kept: the seeded workload has no rejects, but count). */

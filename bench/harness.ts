@@ -82,6 +82,16 @@ export async function createScratchDatabase(
   return d;
 }
 
+/** `fn` on a scratch database of its own (createScratchDatabase), dropped afterwards. */
+export async function withScratchDatabase<T>(env: BenchEnv, sites: readonly SiteSpec[], fn: (url: string) => Promise<T>): Promise<T> {
+  const d = await createScratchDatabase(env, sites);
+  try {
+    return await fn(d.url);
+  } finally {
+    await d.drop();
+  }
+}
+
 /**
  * The fixed seeded workload: `count` valid raw events (5 % bots, the simulator's default) of the demo
  * sites over the 7 days before yesterday's UTC midnight (inside enrich's 400-day bound whatever the date).
@@ -236,17 +246,18 @@ export async function enrichInProcess(s: Scratch, raw: readonly CloudEvent<RawTr
   return out;
 }
 
-/** What a pass that drained a topic measured: events/s, and its CPU figures under a name of the caller's. */
+/** How long a pass over `n` events may take: 2 ms per event is far beyond any sane rate, so only a hang trips it. */
+export const timeoutFor = (n: number): number => 120_000 + n * 2;
+
+/** What a pass that drained a topic measured: events/s, and its CPU figures (`<name>.cpu.*`, bench/cpu.ts). */
 export interface Pass {
   rate: number;
-  cpu(name: string): Figure[];
+  cpu: Figure[];
 }
 
 /** The rate and CPU of a pass that drained `n` events since `t`, taken now (before its consumer stops). */
-export function measured(n: number, t: number, meter: CpuMeter): Pass {
-  const rate = n / ((performance.now() - t) / 1000);
-  const at = meter.figures('pass', n);
-  return { rate, cpu: (name) => at.map((f) => ({ ...f, name: f.name.replace(/^pass/, name) })) };
+export function measured(name: string, n: number, t: number, meter: CpuMeter): Pass {
+  return { rate: n / ((performance.now() - t) / 1000), cpu: meter.figures(name, n) };
 }
 
 /**
@@ -254,7 +265,7 @@ export function measured(n: number, t: number, meter: CpuMeter): Pass {
  * has seen `n` records: the no-op consumer the stages' rates are compared with. Rate and CPU run from the
  * group join (kafkajs' join takes seconds and is not throughput).
  */
-export async function drainNoop(env: BenchEnv, topic: string, n: number, timeoutMs: number): Promise<Pass> {
+export async function drainNoop(env: BenchEnv, topic: string, n: number, name: string): Promise<Pass> {
   const kafka = new Kafka({ clientId: 'bench-noop', brokers: env.brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bench-noop-${runId()}` });
   let joinedAt = 0;
@@ -272,8 +283,8 @@ export async function drainNoop(env: BenchEnv, topic: string, n: number, timeout
         seen += batch.messages.length;
       },
     });
-    await until('the no-op consumer sees every record', () => seen >= n, timeoutMs);
-    return measured(n, joinedAt, cpu);
+    await until('the no-op consumer sees every record', () => seen >= n, timeoutFor(n));
+    return measured(name, n, joinedAt, cpu);
   } finally {
     await consumer.disconnect();
   }
